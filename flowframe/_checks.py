@@ -1,0 +1,38 @@
+"""Checks that a frame or array has what a function needs (shared by analysis and plotting)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import xarray as xr
+
+from flowframe.errors import SchemaError
+
+
+def missing_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """The names in ``columns`` that ``frame`` lacks, in order."""
+    return [c for c in columns if c not in frame.columns]
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    """Raise :class:`SchemaError` naming the missing columns, and check the time index."""
+    if not isinstance(frame, pd.DataFrame):
+        raise SchemaError(f"{what} needs a DataFrame, got {type(frame).__name__}")
+    missing = missing_columns(frame, columns)
+    if missing:
+        raise SchemaError(
+            f"{what} needs columns {', '.join(missing)}, which this frame lacks "
+            f"(it has {', '.join(map(str, frame.columns)) or 'no columns'})"
+        )
+    if not isinstance(frame.index, pd.DatetimeIndex) or frame.index.tz is None:
+        raise SchemaError(f"{what} needs a frame indexed by tz-aware time 't'")
+
+
+def require_grid(array: xr.DataArray, what: str) -> None:
+    """Raise :class:`SchemaError` unless ``array`` has dims (bar, strike) and a spot coord."""
+    if not isinstance(array, xr.DataArray):
+        raise SchemaError(f"{what} needs an xarray.DataArray, got {type(array).__name__}")
+    missing = [d for d in ("bar", "strike") if d not in array.dims]
+    if missing:
+        raise SchemaError(f"{what} needs dims ('bar', 'strike'); this array lacks {missing}")

@@ -1,0 +1,339 @@
+"""Illustrative payloads with the hosted API's exact shapes, for tests, benchmarks and demos.
+
+:class:`SampleSource` is a source (the six ``get_*`` methods) over a seeded random session:
+random-walk spot, random per-bar hedge-flow legs, smooth per-strike profiles. It is **not a
+market model** (that is the local engine's job): its numbers mean nothing, but its bodies keep
+every identity the API documents (``cumulative`` is the running sum of ``bar``; ``all`` is
+``calls + puts``; heatmap ``delta`` is the difference of ``raw``; series cumulatives equal
+hedge-flow's; coarser bars sum the increments and keep the last cumulative), so code written
+against it works unchanged on a real source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flowframe import _params
+from flowframe._constants import BAR_SECONDS, ET, LEADERBOARD_METRICS
+
+__all__ = ["SampleSource"]
+
+_SESSION_BARS = 780  # 6.5 h of 30 s samples
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    return ts.tz_convert("UTC").isoformat().replace("+00:00", "Z")
+
+
+class SampleSource:
+    """A seeded source of illustrative payloads (not a market model).
+
+    Parameters
+    ----------
+    seed : int, default 0
+        The same seed gives the same payloads.
+    date : str, default "2026-06-05"
+        The session date (ET).
+    now : str, optional
+        ET clock time the session has reached (``"14:45"``); the close when omitted.
+    n_strikes : int, default 61
+        Width of the strike grid.
+    spot : float, default 590.0
+        Opening spot.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        date: str = "2026-06-05",
+        now: str | None = None,
+        n_strikes: int = 61,
+        spot: float = 590.0,
+    ):
+        rng = np.random.default_rng(seed)
+        self.seed = seed
+        self.date = date
+        self.open = pd.Timestamp(f"{date} 09:30", tz=ET)
+        close = self.open + pd.Timedelta(minutes=390)
+        self.now = pd.Timestamp(f"{date} {now}", tz=ET) if now else close
+        self.times = self.open + pd.to_timedelta(np.arange(1, _SESSION_BARS + 1) * 30, unit="s")
+        steps = rng.standard_t(4, _SESSION_BARS) * spot * 0.00035
+        self.spot = np.round(spot + np.cumsum(steps), 2)
+        scale = 2.0e6
+        self.calls = np.round(rng.standard_t(3, _SESSION_BARS) * scale, 0)
+        self.puts = np.round(-np.abs(rng.standard_t(3, _SESSION_BARS)) * scale * 0.6, 0)
+        self.strikes = np.round(spot) + np.arange(n_strikes) - n_strikes // 2
+        self._profile = rng.normal(0, 1, (4, n_strikes))
+        self._rng_seed = seed
+
+    # -------------------------------------------------------------- helpers
+
+    def _window(
+        self, minutes: int, bar: str
+    ) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
+        """For each bucket in the window: its last 30 s sample, its first sample, its label."""
+        visible = self.times <= self.now
+        start = self.now - pd.Timedelta(minutes=minutes)
+        positions = np.flatnonzero(visible & (self.times > start))
+        if positions.size == 0:
+            empty = np.array([], dtype=int)
+            return empty, empty, pd.DatetimeIndex([], tz="UTC")
+        per_bucket = BAR_SECONDS[bar] // 30
+        bucket = positions // per_bucket  # the sample stamped 09:30:30 closes bucket 0
+        last = np.flatnonzero(np.r_[bucket[1:] != bucket[:-1], True])
+        labels = self.open + pd.to_timedelta(bucket[last] * BAR_SECONDS[bar], unit="s")
+        return positions[last], bucket[last] * per_bucket, pd.DatetimeIndex(labels).tz_convert("UTC")
+
+    def _head(self, symbol: str) -> dict[str, Any]:
+        return {
+            "symbol": symbol,
+            "expiration": self.date,
+            "as_of": _iso(min(self.now, self.open + pd.Timedelta(minutes=390))),
+        }
+
+    def _flow(self, side: str) -> np.ndarray:
+        if side == "calls":
+            return self.calls
+        if side == "puts":
+            return self.puts
+        return self.calls + self.puts
+
+    # -------------------------------------------------------------- endpoints
+
+    def get_hedge_flow(
+        self, symbol: str, *, side: str = "all", bar: str = "30s", minutes: int = 60
+    ) -> dict[str, Any]:
+        """Illustrative ``hedge-flow`` body."""
+        req = _params.hedge_flow(symbol, side=side, bar=bar, minutes=minutes)
+        positions, firsts, labels = self._window(int(req.params["minutes"]), req.params["bar"])
+        cumulative = np.cumsum(self._flow(req.params["side"]))
+        cum = cumulative[positions]
+        # the bucket's increment: everything since the previous bucket closed
+        increments = cum - np.where(firsts > 0, cumulative[np.maximum(firsts - 1, 0)], 0.0)
+        return {
+            **self._head(str(req.symbol)),
+            "side": req.params["side"],
+            "bar_size": req.params["bar"],
+            "bars": [
+                {"t": _iso(t), "bar": float(b), "cumulative": float(c)}
+                for t, b, c in zip(labels, increments, cum, strict=True)
+            ],
+        }
+
+    def get_series(self, symbol: str, *, bar: str = "30s", minutes: int = 60) -> dict[str, Any]:
+        """Illustrative ``series`` body (pin_probability_pct as a percentage)."""
+        req = _params.series(symbol, bar=bar, minutes=minutes)
+        positions, _, labels = self._window(int(req.params["minutes"]), req.params["bar"])
+        call_cum = np.cumsum(self.calls)
+        put_cum = np.cumsum(self.puts)
+        bars = []
+        for t, p in zip(labels, positions, strict=True):
+            s = float(self.spot[p])
+            net_gex = 1.5e9 * np.sin(p / 120.0) + 3.0e8
+            frac = (p + 1) / _SESSION_BARS
+            bars.append(
+                {
+                    "t": _iso(t),
+                    "spot": s,
+                    "net_gex": float(net_gex),
+                    "net_dex": float(4.8e10 + 1e9 * np.cos(p / 90.0)),
+                    "gamma_flip": round(s - 2.0 * float(np.sign(net_gex)), 2),
+                    "gamma_flip_status": "ok",
+                    "call_wall": float(np.ceil(s / 5) * 5 + 5),
+                    "put_wall": float(np.floor(s / 5) * 5 - 5),
+                    "magnet": float(round(s)),
+                    "pin_score": float(round(40 + 45 * frac)),
+                    "pin_probability_pct": round(5 + 55 * frac, 1),
+                    "regime": "positive_gamma" if net_gex > 0 else "negative_gamma",
+                    "atm_iv": round(0.12 + 0.02 * float(np.cos(p / 200.0)), 4),
+                    "charm_dollars_per_hour": float(-3.0e6 * (1 + frac)),
+                    "hedge_flow_call_cumulative": float(call_cum[p]),
+                    "hedge_flow_put_cumulative": float(put_cum[p]),
+                    "hedge_flow_cumulative_all": float(call_cum[p] + put_cum[p]),
+                }
+            )
+        return {**self._head(str(req.symbol)), "bar_size": req.params["bar"], "bars": bars}
+
+    def _grid_values(self, metric: str, positions: np.ndarray) -> np.ndarray:
+        k = self.strikes
+        s = self.spot[positions][:, None]
+        shape = np.exp(-0.5 * ((k[None, :] - s) / 4.0) ** 2)
+        level = {"gex": 8e8, "dex": 2e9, "vex": -3e8, "chex": 9e7, "oi": 4e4, "signed_flow": 1e6}
+        wobble = 1 + 0.3 * np.sin(positions[:, None] / 60.0 + self._profile[0][None, :])
+        values = level[metric] * shape * wobble
+        if metric in ("gex", "dex"):
+            values *= np.sign(k[None, :] - s + 0.5)
+        if metric == "signed_flow":
+            values *= np.sin(positions[:, None] / 7.0 + self._profile[1][None, :])
+        if metric == "oi":
+            values = np.round(values)
+        return np.round(values, 2)
+
+    def _grid_window(self, minutes: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        positions, _, labels = self._window(minutes, "1m")
+        return positions, labels
+
+    def get_heatmap(
+        self,
+        symbol: str,
+        *,
+        metric: str = "gex",
+        mode: str = "raw",
+        bar: str = "1m",
+        minutes: int = 60,
+    ) -> dict[str, Any]:
+        """Illustrative ``heatmap`` body (``delta`` is the difference of ``raw``)."""
+        req = _params.heatmap(symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
+        positions, labels = self._grid_window(int(req.params["minutes"]))
+        values = self._grid_values(req.params["metric"], positions)
+        if req.params["mode"] == "delta" and len(values) and req.params["metric"] != "signed_flow":
+            values = np.vstack([values[:1], np.diff(values, axis=0)])
+        return {
+            "symbol": req.symbol,
+            "underlying_price": float(self.spot[positions[-1]]) if len(positions) else None,
+            "expiration": self.date,
+            "metric": req.params["metric"],
+            "mode": req.params["mode"],
+            "bar_size": "1m",
+            "as_of": self._head(str(req.symbol))["as_of"],
+            "tier_used": "raw",
+            "strikes_grid": self.strikes.tolist() if len(positions) else [],
+            "bars": [
+                {"t": _iso(t), "spot": float(self.spot[p]), "values": row.tolist()}
+                for t, p, row in zip(labels, positions, values, strict=True)
+            ],
+            "gap_intervals": [],
+        }
+
+    def get_strike_flow(self, symbol: str, *, bar: str = "1m", minutes: int = 60) -> dict[str, Any]:
+        """Illustrative ``strike-flow`` body."""
+        req = _params.strike_flow(symbol, bar=bar, minutes=minutes)
+        positions, labels = self._grid_window(int(req.params["minutes"]))
+        flow = self._grid_values("signed_flow", positions)
+        gamma = np.abs(flow) * 0.08
+        contracts = np.round(np.abs(flow) / 500.0)
+        return {
+            "symbol": req.symbol,
+            "underlying_price": float(self.spot[positions[-1]]) if len(positions) else None,
+            "expiration": self.date,
+            "bar_size": "1m",
+            "as_of": self._head(str(req.symbol))["as_of"],
+            "tier_used": "raw",
+            "strikes_grid": self.strikes.tolist() if len(positions) else [],
+            "bars": [
+                {
+                    "t": _iso(t),
+                    "spot": float(self.spot[p]),
+                    "signed_delta_dollars": f.tolist(),
+                    "signed_gamma_dollars": g.tolist(),
+                    "contracts": c.tolist(),
+                }
+                for t, p, f, g, c in zip(labels, positions, flow, gamma, contracts, strict=True)
+            ],
+            "gap_intervals": [],
+        }
+
+    def get_leaderboard(self, *, metric: str = "heat", n: int = 10) -> dict[str, Any]:
+        """Illustrative ``leaderboard`` body."""
+        req = _params.leaderboard(metric=metric, n=n)
+        names = ["SPY", "SPX", "QQQ", "IWM", "TSLA", "NVDA", "AAPL", "AMZN"]
+        rng = np.random.default_rng(self._rng_seed + LEADERBOARD_METRICS.index(req.params["metric"]))
+        values = np.round(rng.gamma(2.0, 3.0, len(names)), 2)
+        order = np.argsort(-values, kind="stable")[: int(req.params["n"])]
+        return {
+            "metric": req.params["metric"],
+            "n": int(req.params["n"]),
+            "as_of": self._head("SPY")["as_of"],
+            "market_open": bool(self.open <= self.now < self.open + pd.Timedelta(minutes=390)),
+            "entries": [
+                {"rank": i + 1, "symbol": names[j], "value": float(values[j])}
+                for i, j in enumerate(order)
+            ],
+        }
+
+    def get_snapshot(self, symbol: str, *, expiry: dt.date | str | None = None) -> dict[str, Any]:
+        """Illustrative ``snapshot`` body (the live shape, with the decision blocks)."""
+        req = _params.snapshot(symbol, expiry=expiry)
+        p = int(np.searchsorted(self.times, self.now, side="right")) - 1
+        p = max(p, 0)
+        s = float(self.spot[p])
+        magnet = float(round(s))
+        frac = (p + 1) / _SESSION_BARS
+        pin_prob = round(0.05 + 0.55 * frac, 3)
+        sigma = round(s * 0.12 * np.sqrt(max(1 - frac, 1e-3) / 252), 2)
+        call_cum = float(np.cumsum(self.calls)[p])
+        put_cum = float(np.cumsum(self.puts)[p])
+        return {
+            "symbol": req.symbol,
+            "underlying_price": s,
+            "expiration": self.date,
+            "as_of": self._head(str(req.symbol))["as_of"],
+            "market_open": True,
+            "regime": {"label": "positive_gamma", "gamma_flip": round(s - 2.0, 2)},
+            "exposures": {"net_gex": 1.8e9, "net_dex": 4.8e10},
+            "pin_risk": {"magnet_strike": magnet, "pin_score": round(40 + 45 * frac)},
+            "levels": {
+                "call_wall": float(np.ceil(s / 5) * 5 + 5),
+                "put_wall": float(np.floor(s / 5) * 5 - 5),
+            },
+            "flow_direction": {
+                "label": "dampening" if call_cum + put_cum < 0 else "amplifying",
+                "settled_net_gex": 1.6e9,
+                "live_net_gex": 1.8e9,
+                "flow_gex_adjustment": 2.0e8,
+                "flow_gex_pct_shift": 0.125,
+                "contracts_with_flow": 412,
+                "total_abs_delta_contracts": 18432,
+                "description": "Illustrative sample: flow shifted dealer GEX by 12.5%.",
+            },
+            "headline": {
+                "narrative": f"Pinning toward {magnet:.2f} (positive_gamma). Illustrative sample.",
+                "trade_angle": "pin",
+                "severity": "watch",
+                "promoted": {
+                    "magnet": magnet,
+                    "pin_score": round(40 + 45 * frac),
+                    "pin_probability_pct": pin_prob,
+                    "regime": "positive_gamma",
+                },
+            },
+            "setup": {
+                "primary": {
+                    "display_name": "Iron Fly",
+                    "confidence": "medium",
+                    "conditions_met": ["regime = positive_gamma"],
+                    "conditions_failed": ["pin_score > 65"],
+                    "strikes_hint": {
+                        "short_call_strike": magnet,
+                        "short_put_strike": magnet,
+                        "long_call_strike": magnet + 3,
+                        "long_put_strike": magnet - 3,
+                    },
+                    "thesis": "Illustrative sample setup.",
+                },
+                "alternatives": [],
+                "anti_setups": [
+                    {"display_name": "Long Premium / Lotto", "thesis": "Illustrative sample."}
+                ],
+            },
+            "probabilities": {
+                "pin": {"value": pin_prob, "calibration_method": "sample"},
+                "range_1sigma": {"value": 0.6827, "low": round(s - sigma, 2), "high": round(s + sigma, 2)},
+                "range_2sigma": {
+                    "value": 0.9545,
+                    "low": round(s - 2 * sigma, 2),
+                    "high": round(s + 2 * sigma, 2),
+                },
+            },
+            "strikes": [
+                {"strike": float(k), "call_oi": 1000 + 10 * i, "put_oi": 1200 - 5 * i, "net_gex": float(v)}
+                for i, (k, v) in enumerate(
+                    zip(self.strikes, self._grid_values("gex", np.array([p]))[0], strict=True)
+                )
+            ],
+        }
