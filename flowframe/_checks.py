@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import xarray as xr
@@ -11,7 +12,7 @@ from flowframe.errors import SchemaError
 
 
 def missing_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
-    """The names in ``columns`` that ``frame`` lacks, in order."""
+    """Return the names in ``columns`` that ``frame`` lacks, in order."""
     return [c for c in columns if c not in frame.columns]
 
 
@@ -36,3 +37,18 @@ def require_grid(array: xr.DataArray, what: str) -> None:
     missing = [d for d in ("bar", "strike") if d not in array.dims]
     if missing:
         raise SchemaError(f"{what} needs dims ('bar', 'strike'); this array lacks {missing}")
+
+
+def read_timestamp(payload: Mapping[str, Any], field: str, what: str) -> pd.Timestamp | None:
+    """Read an optional ISO-8601 field as a UTC ``pd.Timestamp`` (ns), or raise SchemaError."""
+    value = payload.get(field)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            parsed = pd.to_datetime([value], format="ISO8601", utc=True)
+        except (ValueError, TypeError, OverflowError):
+            pass
+        else:
+            return pd.Timestamp(parsed[0]).as_unit("ns")
+    raise SchemaError(f"{what} field {field!r} is not an ISO-8601 time: {value!r}")

@@ -62,6 +62,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from flowframe._checks import read_timestamp
 from flowframe._constants import (
     METRIC_UNITS,
     REGIMES,
@@ -73,16 +74,20 @@ from flowframe._constants import (
     STRIKE_FLOW_VARIABLES,
 )
 from flowframe.errors import SchemaError
+from flowframe.snapshot import Snapshot, snapshot_from_payload, snapshot_to_payload
 
 __all__ = [
-    "hedge_flow_from_payload",
-    "hedge_flow_to_payload",
+    "Snapshot",
     "heatmap_from_payload",
     "heatmap_to_payload",
+    "hedge_flow_from_payload",
+    "hedge_flow_to_payload",
     "leaderboard_from_payload",
     "leaderboard_to_payload",
     "series_from_payload",
     "series_to_payload",
+    "snapshot_from_payload",
+    "snapshot_to_payload",
     "split_hedge_flow",
     "strike_flow_from_payload",
     "strike_flow_to_payload",
@@ -131,20 +136,6 @@ def _optional_str(payload: Mapping[str, Any], field: str, what: str) -> str | No
     raise SchemaError(f"{what} field {field!r} must be a string or null, got {value!r}")
 
 
-def _timestamp(payload: Mapping[str, Any], field: str, what: str) -> pd.Timestamp | None:
-    value = payload.get(field)
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            parsed = pd.to_datetime([value], format="ISO8601", utc=True)
-        except (ValueError, TypeError, OverflowError):
-            pass
-        else:
-            return pd.Timestamp(parsed[0]).as_unit("ns")
-    raise SchemaError(f"{what} field {field!r} is not an ISO-8601 time: {value!r}")
-
-
 def _times(values: Sequence[Any], what: str, field: str = "t") -> pd.DatetimeIndex:
     """Parse bar times to a UTC ``datetime64[ns]`` index, naming the first bad bar."""
     if values and all(type(v) is str for v in values):
@@ -186,11 +177,9 @@ def _floats(values: list[Any], what: str, field: str) -> np.ndarray:
     raise SchemaError(f"{what} bars[{i}].{field} must be a number or null, got {v!r}")
 
 
-def _matrix(
-    bars: Sequence[Mapping[str, Any]], field: str, width: int, what: str
-) -> np.ndarray:
-    """A (bars x strikes) float64 matrix from per-bar arrays, checked against the grid."""
-    rows = [b.get(field) for b in bars]
+def _matrix(bars: Sequence[Mapping[str, Any]], field: str, width: int, what: str) -> np.ndarray:
+    """Build a (bars x strikes) float64 matrix from per-bar arrays, checked against the grid."""
+    rows: list[Any] = [b.get(field) for b in bars]
     if not rows:
         return np.empty((0, width), dtype=np.float64)
     if set(map(type, rows)) == {list} and set(map(len, rows)) == {width}:
@@ -225,7 +214,7 @@ def _order(index: pd.DatetimeIndex) -> np.ndarray:
     return keep[np.argsort(index.asi8[keep], kind="stable")]
 
 
-def _envelope(payload: Mapping[str, Any], what: str) -> dict[str, Any]:
+def _envelope(payload: Mapping[str, Any], what: str) -> dict[Hashable, Any]:
     version = _optional_str(payload, "endpoint_version", what)
     data_as_of = payload.get("data_as_of")
     if data_as_of is not None and not isinstance(data_as_of, Mapping):
@@ -308,9 +297,7 @@ def hedge_flow_from_payload(payload: Any, *, source: str | None = None) -> pd.Da
     payload = _require_mapping(payload, what)
     bars = _bars(payload, what)
     index = _times([b.get("t") for b in bars], what)
-    data = {
-        col: _floats([b.get(col) for b in bars], what, col) for col in ("bar", "cumulative")
-    }
+    data = {col: _floats([b.get(col) for b in bars], what, col) for col in ("bar", "cumulative")}
     order = _order(index)
     frame = pd.DataFrame(
         {col: values[order] for col, values in data.items()},
@@ -321,16 +308,14 @@ def hedge_flow_from_payload(payload: Any, *, source: str | None = None) -> pd.Da
         "expiration": _optional_str(payload, "expiration", what),
         "side": _optional_str(payload, "side", what),
         "bar_size": _optional_str(payload, "bar_size", what),
-        "as_of": _timestamp(payload, "as_of", what),
+        "as_of": read_timestamp(payload, "as_of", what),
         "source": _source_attr(source),
         **_envelope(payload, what),
     }
     return frame
 
 
-def split_hedge_flow(
-    calls: Any, puts: Any, *, source: str | None = None
-) -> pd.DataFrame:
+def split_hedge_flow(calls: Any, puts: Any, *, source: str | None = None) -> pd.DataFrame:
     """Join a ``side=calls`` and a ``side=puts`` body into one frame with both legs.
 
     Returns
@@ -463,7 +448,7 @@ def series_from_payload(
         "symbol": _optional_str(payload, "symbol", what),
         "expiration": _optional_str(payload, "expiration", what),
         "bar_size": _optional_str(payload, "bar_size", what),
-        "as_of": _timestamp(payload, "as_of", what),
+        "as_of": read_timestamp(payload, "as_of", what),
         "source": _source_attr(source),
         "pin_probability_unit_read": declared,
         **_envelope(payload, what),
@@ -487,9 +472,7 @@ def series_to_payload(frame: pd.DataFrame) -> dict[str, Any]:
             cols[col] = _json_numbers(frame[col].to_numpy(dtype=np.float64))
         else:
             cols[col] = [None if pd.isna(v) else str(v) for v in frame[col]]
-    bars = [
-        {"t": t, **{col: cols[col][i] for col in SERIES_COLUMNS}} for i, t in enumerate(times)
-    ]
+    bars = [{"t": t, **{col: cols[col][i] for col in SERIES_COLUMNS}} for i, t in enumerate(times)]
     body: dict[str, Any] = {
         "symbol": frame.attrs.get("symbol"),
         "expiration": frame.attrs.get("expiration"),
@@ -506,7 +489,7 @@ def series_to_payload(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def _grid(payload: Mapping[str, Any], what: str) -> tuple[np.ndarray, np.ndarray]:
-    """The strike grid as sorted float64, and the permutation that sorts it."""
+    """Return the strike grid as sorted float64, and the permutation that sorts it."""
     raw = _require_list(payload, "strikes_grid", what)
     bad = _bad_number(raw)
     if bad is not None or any(v is None for v in raw):
@@ -539,7 +522,7 @@ def _grid_coords(
     return coords, order, perm
 
 
-def _grid_attrs(payload: Mapping[str, Any], what: str, source: str | None) -> dict[str, Any]:
+def _grid_attrs(payload: Mapping[str, Any], what: str, source: str | None) -> dict[Hashable, Any]:
     underlying = payload.get("underlying_price")
     if underlying is not None and type(underlying) not in _NUMERIC_TYPES:
         raise SchemaError(f"{what} field 'underlying_price' must be a number or null")
@@ -552,7 +535,7 @@ def _grid_attrs(payload: Mapping[str, Any], what: str, source: str | None) -> di
         "symbol": _optional_str(payload, "symbol", what),
         "expiration": _optional_str(payload, "expiration", what),
         "bar_size": _optional_str(payload, "bar_size", what),
-        "as_of": _timestamp(payload, "as_of", what),
+        "as_of": read_timestamp(payload, "as_of", what),
         "underlying_price": None if underlying is None else float(underlying),
         "tier_used": _optional_str(payload, "tier_used", what),
         "gap_intervals": list(gaps),
@@ -636,9 +619,7 @@ def _grid_body(obj: xr.DataArray | xr.Dataset) -> dict[str, Any]:
             "strikes_grid": obj["strike"].values.astype(np.float64).tolist(),
             "bars": [
                 {"t": t, "spot": s}
-                for t, s in zip(
-                    _iso_times(times), _json_numbers(obj["spot"].values), strict=True
-                )
+                for t, s in zip(_iso_times(times), _json_numbers(obj["spot"].values), strict=True)
             ],
             "gap_intervals": list(attrs.get("gap_intervals") or []),
         }
@@ -717,7 +698,7 @@ def leaderboard_from_payload(payload: Any, *, source: str | None = None) -> pd.D
     frame.attrs = {
         "metric": _optional_str(payload, "metric", what),
         "n": n,
-        "as_of": _timestamp(payload, "as_of", what),
+        "as_of": read_timestamp(payload, "as_of", what),
         "market_open": market_open,
         "source": _source_attr(source),
         **_envelope(payload, what),

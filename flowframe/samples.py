@@ -73,9 +73,7 @@ class SampleSource:
 
     # -------------------------------------------------------------- helpers
 
-    def _window(
-        self, minutes: int, bar: str
-    ) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
+    def _window(self, minutes: int, bar: str) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
         """For each bucket in the window: its last 30 s sample, its first sample, its label."""
         visible = self.times <= self.now
         start = self.now - pd.Timedelta(minutes=minutes)
@@ -87,7 +85,11 @@ class SampleSource:
         bucket = positions // per_bucket  # the sample stamped 09:30:30 closes bucket 0
         last = np.flatnonzero(np.r_[bucket[1:] != bucket[:-1], True])
         labels = self.open + pd.to_timedelta(bucket[last] * BAR_SECONDS[bar], unit="s")
-        return positions[last], bucket[last] * per_bucket, pd.DatetimeIndex(labels).tz_convert("UTC")
+        return (
+            positions[last],
+            bucket[last] * per_bucket,
+            pd.DatetimeIndex(labels).tz_convert("UTC"),
+        )
 
     def _head(self, symbol: str) -> dict[str, Any]:
         return {
@@ -172,7 +174,8 @@ class SampleSource:
             values *= np.sin(positions[:, None] / 7.0 + self._profile[1][None, :])
         if metric == "oi":
             values = np.round(values)
-        return np.round(values, 2)
+        rounded: np.ndarray = np.round(values, 2)
+        return rounded
 
     def _grid_window(self, minutes: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
         positions, _, labels = self._window(minutes, "1m")
@@ -242,7 +245,9 @@ class SampleSource:
         """Illustrative ``leaderboard`` body."""
         req = _params.leaderboard(metric=metric, n=n)
         names = ["SPY", "SPX", "QQQ", "IWM", "TSLA", "NVDA", "AAPL", "AMZN"]
-        rng = np.random.default_rng(self._rng_seed + LEADERBOARD_METRICS.index(req.params["metric"]))
+        rng = np.random.default_rng(
+            self._rng_seed + LEADERBOARD_METRICS.index(req.params["metric"])
+        )
         values = np.round(rng.gamma(2.0, 3.0, len(names)), 2)
         order = np.argsort(-values, kind="stable")[: int(req.params["n"])]
         return {
@@ -259,8 +264,7 @@ class SampleSource:
     def get_snapshot(self, symbol: str, *, expiry: dt.date | str | None = None) -> dict[str, Any]:
         """Illustrative ``snapshot`` body (the live shape, with the decision blocks)."""
         req = _params.snapshot(symbol, expiry=expiry)
-        p = int(np.searchsorted(self.times, self.now, side="right")) - 1
-        p = max(p, 0)
+        p = max(int(self.times.searchsorted(self.now, side="right")) - 1, 0)
         s = float(self.spot[p])
         magnet = float(round(s))
         frac = (p + 1) / _SESSION_BARS
@@ -323,7 +327,11 @@ class SampleSource:
             },
             "probabilities": {
                 "pin": {"value": pin_prob, "calibration_method": "sample"},
-                "range_1sigma": {"value": 0.6827, "low": round(s - sigma, 2), "high": round(s + sigma, 2)},
+                "range_1sigma": {
+                    "value": 0.6827,
+                    "low": round(s - sigma, 2),
+                    "high": round(s + sigma, 2),
+                },
                 "range_2sigma": {
                     "value": 0.9545,
                     "low": round(s - 2 * sigma, 2),
@@ -331,7 +339,12 @@ class SampleSource:
                 },
             },
             "strikes": [
-                {"strike": float(k), "call_oi": 1000 + 10 * i, "put_oi": 1200 - 5 * i, "net_gex": float(v)}
+                {
+                    "strike": float(k),
+                    "call_oi": 1000 + 10 * i,
+                    "put_oi": 1200 - 5 * i,
+                    "net_gex": float(v),
+                }
                 for i, (k, v) in enumerate(
                     zip(self.strikes, self._grid_values("gex", np.array([p]))[0], strict=True)
                 )

@@ -25,6 +25,14 @@ def err(status: int, fixture: str | None = None, **headers: str) -> httpx.Respon
     return httpx.Response(status, json=load(fixture), headers=headers)
 
 
+def recording(seen: list[httpx.Request]) -> Any:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return ok()
+
+    return handler
+
+
 # --------------------------------------------------------------------- construction
 
 
@@ -43,7 +51,7 @@ def test_blank_key_is_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLASHALPHA_API_KEY", KEY)
     seen: list[httpx.Request] = []
-    client = ff.FlashAlpha(transport=httpx.MockTransport(lambda r: seen.append(r) or ok()))
+    client = ff.FlashAlpha(transport=httpx.MockTransport(recording(seen)))
     client.get_hedge_flow("SPY")
     assert seen[0].headers["X-Api-Key"] == KEY
 
@@ -51,7 +59,7 @@ def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_argument_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLASHALPHA_API_KEY", "from-env")
     seen: list[httpx.Request] = []
-    client = ff.FlashAlpha("from-arg", transport=httpx.MockTransport(lambda r: seen.append(r) or ok()))
+    client = ff.FlashAlpha("from-arg", transport=httpx.MockTransport(recording(seen)))
     client.get_series("SPY")
     assert seen[0].headers["X-Api-Key"] == "from-arg"
 
@@ -65,7 +73,12 @@ def test_key_with_inner_space_is_rejected_without_echo() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["https://lab.flashalpha.com", "http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:80"],
+    [
+        "https://lab.flashalpha.com",
+        "http://127.0.0.1:8080",
+        "http://localhost:9",
+        "http://[::1]:80",
+    ],
 )
 def test_allowed_base_urls(url: str) -> None:
     assert str(ff.FlashAlpha(KEY, base_url=url).base_url).startswith(url.split(":")[0])
@@ -157,7 +170,13 @@ def test_routes_and_params(make_client: Any, call: Any, path: str, params: dict[
 
 @pytest.mark.parametrize(
     "symbol, raw",
-    [("ES=F", "ES%3DF"), ("brk/b", "BRK%2FB"), ("a?b", "A%3FB"), ("x#y", "X%23Y"), ("%2e", "%252E")],
+    [
+        ("ES=F", "ES%3DF"),
+        ("brk/b", "BRK%2FB"),
+        ("a?b", "A%3FB"),
+        ("x#y", "X%23Y"),
+        ("%2e", "%252E"),
+    ],
 )
 def test_symbol_is_one_escaped_path_segment(make_client: Any, symbol: str, raw: str) -> None:
     client = make_client(ok())
@@ -183,7 +202,8 @@ def test_docstrings_name_their_routes() -> None:
 
 
 @pytest.mark.parametrize(
-    "fixture", ["snapshot_session_closed.json", "snapshot_no_zero_dte.json", "hedge_flow_empty.json"]
+    "fixture",
+    ["snapshot_session_closed.json", "snapshot_no_zero_dte.json", "hedge_flow_empty.json"],
 )
 def test_degraded_bodies_are_successes(make_client: Any, fixture: str) -> None:
     client = make_client(ok(load(fixture)))
@@ -192,7 +212,7 @@ def test_degraded_bodies_are_successes(make_client: Any, fixture: str) -> None:
 
 def test_success_body_not_json_is_a_schema_error(make_client: Any) -> None:
     client = make_client(httpx.Response(200, content=b"<html>oops</html>"))
-    with pytest.raises(ff.SchemaError, match="not valid JSON.*<html>oops"):
+    with pytest.raises(ff.SchemaError, match=r"not valid JSON.*<html>oops"):
         client.get_series("SPY")
     assert len(client.recorder.requests) == 1
 
@@ -308,7 +328,11 @@ def test_429_beyond_the_cap_raises_at_once(make_client: Any, sleeps: list[float]
 def test_429_retry_after_as_http_date(make_client: Any, sleeps: list[float]) -> None:
     when = dt.datetime.now(dt.UTC) + dt.timedelta(hours=5)
     client = make_client(
-        err(429, "error_429_quota.json", **{"Retry-After": email.utils.format_datetime(when, usegmt=True)})
+        err(
+            429,
+            "error_429_quota.json",
+            **{"Retry-After": email.utils.format_datetime(when, usegmt=True)},
+        )
     )
     with pytest.raises(ff.RateLimitError) as info:
         client.get_series("SPY")
@@ -413,9 +437,14 @@ def test_requests_sent_counts_attempts(make_client: Any) -> None:
 
 def test_quota_from_headers(make_client: Any) -> None:
     client = make_client(
-        ok(**{"x-ratelimit-limit": "2500", "x-ratelimit-remaining": "2417", "x-ratelimit-reset": "1790208000"})
+        ok(
+            **{
+                "x-ratelimit-limit": "2500",
+                "x-ratelimit-remaining": "2417",
+                "x-ratelimit-reset": "1790208000",
+            }
+        )
     )
-    assert client.quota is None
     client.get_series("SPY")
     assert client.quota == ff.Quota(
         limit=2500,
@@ -424,6 +453,10 @@ def test_quota_from_headers(make_client: Any) -> None:
         unlimited=False,
     )
     assert client.quota.used == 83
+
+
+def test_no_quota_before_a_response() -> None:
+    assert ff.FlashAlpha(KEY).quota is None
 
 
 def test_quota_unlimited(make_client: Any) -> None:
@@ -442,8 +475,16 @@ def test_quota_unlimited(make_client: Any) -> None:
 
 def test_quota_updates_on_error_responses(make_client: Any) -> None:
     client = make_client(
-        err(429, "error_429_quota.json", **{"Retry-After": "99999", "x-ratelimit-limit": "2500",
-                                            "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1790208000"})
+        err(
+            429,
+            "error_429_quota.json",
+            **{
+                "Retry-After": "99999",
+                "x-ratelimit-limit": "2500",
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset": "1790208000",
+            },
+        )
     )
     with pytest.raises(ff.RateLimitError):
         client.get_series("SPY")

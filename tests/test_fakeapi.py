@@ -10,7 +10,6 @@ import pytest
 import flowframe as ff
 from tests.fakeapi import KEY, FakeAPI, Fault
 
-
 _open: list[ff.FlashAlpha] = []
 
 
@@ -40,7 +39,9 @@ def test_all_six_endpoints_over_http(fake_api: FakeAPI) -> None:
         assert [e["rank"] for e in client.get_leaderboard(n=3)["entries"]] == [2, 1, 3]
     assert fake_api.count() == 6
     assert all(r.headers.get("X-Api-Key") == KEY for r in fake_api.requests)
-    assert all("apikey" not in r.raw_path.lower() and not r.query.get("apiKey") for r in fake_api.requests)
+    assert all(
+        "apikey" not in r.raw_path.lower() and not r.query.get("apiKey") for r in fake_api.requests
+    )
 
 
 def test_quota_headers_over_http(fake_api: FakeAPI) -> None:
@@ -71,16 +72,24 @@ def test_wrong_key_is_a_401(fake_api: FakeAPI) -> None:
 
 def test_429_then_200(fake_api: FakeAPI) -> None:
     sleeps: list[float] = []
-    fake_api.script("series", Fault.http(429, {"error": "rate_limited", "message": "slow down"}, Retry_After="1"))
+    fake_api.script(
+        "series",
+        Fault.http(429, {"error": "rate_limited", "message": "slow down"}, Retry_After="1"),
+    )
     body = client_for(fake_api, sleeps).get_series("SPY")
     assert body["symbol"] == "SPY"
     assert fake_api.count("series") == 2 and sleeps == [1.0]
 
 
 def test_429_beyond_cap_over_http(fake_api: FakeAPI) -> None:
-    fake_api.script("series", Fault.http(429, {"error": "Quota exceeded", "message": "spent",
-                                               "reset_at": "2026-09-19T00:00:00Z"},
-                                         Retry_After="Sat, 19 Sep 2099 00:00:00 GMT"))
+    fake_api.script(
+        "series",
+        Fault.http(
+            429,
+            {"error": "Quota exceeded", "message": "spent", "reset_at": "2026-09-19T00:00:00Z"},
+            Retry_After="Sat, 19 Sep 2099 00:00:00 GMT",
+        ),
+    )
     with pytest.raises(ff.RateLimitError) as info:
         client_for(fake_api).get_series("SPY")
     assert info.value.retry_after is not None and info.value.retry_after > 10**8
@@ -130,13 +139,15 @@ def test_truncated_json_is_a_schema_error_not_retried(fake_api: FakeAPI) -> None
 
 def test_body_that_is_not_json(fake_api: FakeAPI) -> None:
     fake_api.script("series", Fault.not_json(200))
-    with pytest.raises(ff.SchemaError, match="not valid JSON.*<html>"):
+    with pytest.raises(ff.SchemaError, match=r"not valid JSON.*<html>"):
         client_for(fake_api).get_series("SPY")
 
 
 def test_gateway_page_is_retried_then_reported(fake_api: FakeAPI) -> None:
     fake_api.script("series", *[Fault.not_json(502)] * 3)
-    with pytest.raises(ff.ServerError, match=r"^502 Bad Gateway: non-JSON body: <html><body><h1>Bad Gateway"):
+    with pytest.raises(
+        ff.ServerError, match=r"^502 Bad Gateway: non-JSON body: <html><body><h1>Bad Gateway"
+    ):
         client_for(fake_api).get_series("SPY")
     assert fake_api.count("series") == 3
 
@@ -164,7 +175,9 @@ async def test_async_client_over_http(fake_api: FakeAPI) -> None:
     assert body["metric"] == "oi" and fake_api.count("heatmap") == 3 and len(sleeps) == 2
 
 
-def test_no_key_in_logs_or_errors_over_http(fake_api: FakeAPI, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_key_in_logs_or_errors_over_http(
+    fake_api: FakeAPI, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     fake_api.script("series", Fault.http(503), Fault.truncated(), Fault.slow(0.5))
     client = client_for(fake_api, timeout=0.1, max_retries=2)

@@ -366,9 +366,9 @@ class BaseClient:
         max_retry_wait: float,
         seed: int | None,
     ):
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        if type(max_retries) is not int or max_retries < 0:
             raise ValueError(f"max_retries={max_retries!r} is not allowed; use an int >= 0")
-        if not (isinstance(timeout, int | float) and timeout > 0):
+        if type(timeout) not in (int, float) or not timeout > 0:
             raise ValueError(f"timeout={timeout!r} is not allowed; use seconds > 0")
         if not max_retry_wait >= 0:
             raise ValueError(f"max_retry_wait={max_retry_wait!r} is not allowed; use seconds >= 0")
@@ -422,7 +422,9 @@ class BaseClient:
             retry_after=None,
         )
 
-    def _log_retry(self, request: _params.Request, why: str, decision: Decision, attempt: int) -> None:
+    def _log_retry(
+        self, request: _params.Request, why: str, decision: Decision, attempt: int
+    ) -> None:
         logger.info(
             "retrying GET %s after %s in %.2f s (retry %d of %d)",
             request.path,

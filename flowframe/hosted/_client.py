@@ -177,7 +177,7 @@ class AsyncFlashAlpha(BaseClient, EndpointMethods[Awaitable[Payload]]):
             headers={"User-Agent": _USER_AGENT},
         )
 
-    async def _get(self, request: _params.Request) -> Payload:  # type: ignore[override]
+    async def _get(self, request: _params.Request) -> Payload:
         attempt = 0
         while True:
             self.requests_sent += 1

@@ -114,7 +114,9 @@ class EndpointMethods(Generic[R]):
         dict
             The decoded body; ``bars[i].values[j]`` belongs to ``strikes_grid[j]``.
         """
-        return self._get(_params.heatmap(symbol, metric=metric, mode=mode, bar=bar, minutes=minutes))
+        return self._get(
+            _params.heatmap(symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
+        )
 
     def get_strike_flow(self, symbol: str, *, bar: str = "1m", minutes: int = 60) -> R:
         """Fetch per-strike signed flow: ``GET /v1/flow/zero-dte/strike-flow/{symbol}``.

@@ -1,0 +1,128 @@
+"""Fetch from a source and convert: one call from symbol to DataFrame, DataArray or Snapshot.
+
+``source`` is anything with the six ``get_*`` methods (:class:`flowframe.Source`): the hosted
+:class:`~flowframe.FlashAlpha` client, :class:`~flowframe.samples.SampleSource`, or your own.
+``source=None`` will mean ``ff.connect()`` (hosted with a key, the simulated session without)
+once the local engine lands; until then a source must be given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import xarray as xr
+
+from flowframe import frames
+from flowframe._constants import SIDES
+from flowframe._params import validate_choice
+from flowframe._source import Source
+from flowframe.snapshot import Snapshot
+
+__all__ = ["heatmap", "hedge_flow", "leaderboard", "series", "snapshot", "strike_flow"]
+
+
+def _resolve(source: Source | None) -> Source:
+    if source is None:
+        raise ValueError(
+            "source=None is not available yet: pass a source, e.g. source=ff.FlashAlpha() "
+            "(reads FLASHALPHA_API_KEY) or source=flowframe.samples.SampleSource()"
+        )
+    return source
+
+
+def source_name(source: object) -> str:
+    """Return a printable name for ``source`` (never its key): ``FlashAlpha(https://...)``."""
+    name = getattr(source, "name", None)
+    if isinstance(name, str):
+        return name
+    base = getattr(source, "base_url", None)
+    kind = type(source).__name__
+    return f"{kind}({base})" if base is not None else kind
+
+
+def hedge_flow(
+    symbol: str,
+    *,
+    side: str = "all",
+    bar: str = "30s",
+    minutes: int = 60,
+    source: Source | None = None,
+) -> pd.DataFrame:
+    """Load dealer hedge-flow as a DataFrame indexed by bar time.
+
+    Parameters
+    ----------
+    symbol : str
+        Underlying with a same-day expiry.
+    side : {"all", "calls", "puts", "split"}, default "all"
+        ``split`` fetches calls and puts (two requests) and returns both legs and their sum.
+    bar : {"30s", "1m", "5m", "15m"}, default "30s"
+    minutes : int, default 60
+        Look-back window, 1 to 390.
+    source : Source
+        Where to read from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`flowframe.frames.hedge_flow_from_payload` and
+        :func:`flowframe.frames.split_hedge_flow`.
+    """
+    validate_choice(side, (*SIDES, "split"), "side")
+    src = _resolve(source)
+    name = source_name(src)
+    if side == "split":
+        calls = src.get_hedge_flow(symbol, side="calls", bar=bar, minutes=minutes)
+        puts = src.get_hedge_flow(symbol, side="puts", bar=bar, minutes=minutes)
+        return frames.split_hedge_flow(calls, puts, source=name)
+    payload = src.get_hedge_flow(symbol, side=side, bar=bar, minutes=minutes)
+    return frames.hedge_flow_from_payload(payload, source=name)
+
+
+def series(
+    symbol: str, *, bar: str = "30s", minutes: int = 60, source: Source | None = None
+) -> pd.DataFrame:
+    """Load the session series (spot, GEX, flip, walls, pin, regime, ...) as a DataFrame."""
+    src = _resolve(source)
+    payload = src.get_series(symbol, bar=bar, minutes=minutes)
+    return frames.series_from_payload(payload, source=source_name(src))
+
+
+def heatmap(
+    symbol: str,
+    *,
+    metric: str = "gex",
+    mode: str = "raw",
+    bar: str = "1m",
+    minutes: int = 60,
+    source: Source | None = None,
+) -> xr.DataArray:
+    """Load the strike x time heatmap of one metric as a (bar x strike) DataArray."""
+    src = _resolve(source)
+    payload = src.get_heatmap(symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
+    return frames.heatmap_from_payload(payload, source=source_name(src))
+
+
+def strike_flow(
+    symbol: str, *, bar: str = "1m", minutes: int = 60, source: Source | None = None
+) -> xr.Dataset:
+    """Load per-strike signed flow as a Dataset on (bar x strike)."""
+    src = _resolve(source)
+    payload = src.get_strike_flow(symbol, bar=bar, minutes=minutes)
+    return frames.strike_flow_from_payload(payload, source=source_name(src))
+
+
+def snapshot(
+    symbol: str, *, expiry: dt.date | str | None = None, source: Source | None = None
+) -> Snapshot:
+    """Load the 0DTE decision snapshot (live or degraded) as a :class:`Snapshot`."""
+    src = _resolve(source)
+    return Snapshot(src.get_snapshot(symbol, expiry=expiry), source=source_name(src))
+
+
+def leaderboard(*, metric: str = "heat", n: int = 10, source: Source | None = None) -> pd.DataFrame:
+    """Load the cross-symbol leaderboard as a DataFrame indexed by rank."""
+    src = _resolve(source)
+    payload = src.get_leaderboard(metric=metric, n=n)
+    return frames.leaderboard_from_payload(payload, source=source_name(src))
