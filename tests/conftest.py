@@ -11,8 +11,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-import flowframe as ff  # noqa: E402
-from tests.fakeapi import KEY, FakeAPI  # noqa: E402
+import flowframe as ff
+from tests.fakeapi import KEY, FakeAPI
 
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -31,7 +31,9 @@ def _no_ambient_key(monkeypatch: pytest.MonkeyPatch) -> None:
 class Recorder:
     """An httpx MockTransport handler that records requests and plays scripted responses."""
 
-    def __init__(self, *responses: httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]):
+    def __init__(
+        self, *responses: httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+    ):
         self.responses = list(responses)
         self.requests: list[httpx.Request] = []
 

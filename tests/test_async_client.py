@@ -28,9 +28,17 @@ def make(*responses: Any, **kwargs: Any) -> tuple[ff.AsyncFlashAlpha, Recorder, 
 @pytest.mark.asyncio
 async def test_async_route_and_payload() -> None:
     body = load("hedge_flow_calls_5m.json")
-    client, rec, _ = make(httpx.Response(200, json=body, headers={"x-ratelimit-limit": "2500",
-                                                                  "x-ratelimit-remaining": "9",
-                                                                  "x-ratelimit-reset": "0"}))
+    client, rec, _ = make(
+        httpx.Response(
+            200,
+            json=body,
+            headers={
+                "x-ratelimit-limit": "2500",
+                "x-ratelimit-remaining": "9",
+                "x-ratelimit-reset": "0",
+            },
+        )
+    )
     async with client:
         assert await client.get_hedge_flow("qqq", side="calls", bar="5m") == body
     assert rec.requests[0].url.path == "/v1/flow/zero-dte/hedge-flow/QQQ"
@@ -41,7 +49,9 @@ async def test_async_route_and_payload() -> None:
 
 @pytest.mark.asyncio
 async def test_async_503_twice_then_200() -> None:
-    client, rec, sleeps = make(httpx.Response(503), httpx.Response(503), httpx.Response(200, json={"bars": []}))
+    client, rec, sleeps = make(
+        httpx.Response(503), httpx.Response(503), httpx.Response(200, json={"bars": []})
+    )
     assert await client.get_series("SPY") == {"bars": []}
     assert len(rec.requests) == 3
     assert 0.375 <= sleeps[0] <= 0.5 and 0.75 <= sleeps[1] <= 1.0
@@ -49,7 +59,9 @@ async def test_async_503_twice_then_200() -> None:
 
 @pytest.mark.asyncio
 async def test_async_429_beyond_cap() -> None:
-    client, rec, sleeps = make(httpx.Response(429, json=load("error_429_quota.json"), headers={"Retry-After": "86400"}))
+    client, rec, sleeps = make(
+        httpx.Response(429, json=load("error_429_quota.json"), headers={"Retry-After": "86400"})
+    )
     with pytest.raises(ff.RateLimitError) as info:
         await client.get_leaderboard()
     assert info.value.retry_after == 86400.0 and len(rec.requests) == 1 and sleeps == []

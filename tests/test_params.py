@@ -15,20 +15,44 @@ from flowframe import _params
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda c: c.get_hedge_flow("SPY", side="both"), r"side='both' is not allowed; use one of 'all', 'calls', 'puts'"),
+        (
+            lambda c: c.get_hedge_flow("SPY", side="both"),
+            r"side='both' is not allowed; use one of 'all', 'calls', 'puts'",
+        ),
         (lambda c: c.get_hedge_flow("SPY", side="ALL"), r"side='ALL'"),
-        (lambda c: c.get_series("SPY", bar="2m"), r"bar='2m' is not allowed; use one of '30s', '1m', '5m', '15m'"),
+        (
+            lambda c: c.get_series("SPY", bar="2m"),
+            r"bar='2m' is not allowed; use one of '30s', '1m', '5m', '15m'",
+        ),
         (lambda c: c.get_hedge_flow("SPY", bar=30), r"bar=30 is not allowed"),
-        (lambda c: c.get_heatmap("SPY", bar="5m"), r"bar='5m' is not allowed for heatmap; it serves bar='1m' only"),
-        (lambda c: c.get_strike_flow("SPY", bar="30s"), r"bar='30s' is not allowed for strike-flow"),
+        (
+            lambda c: c.get_heatmap("SPY", bar="5m"),
+            r"bar='5m' is not allowed for heatmap; it serves bar='1m' only",
+        ),
+        (
+            lambda c: c.get_strike_flow("SPY", bar="30s"),
+            r"bar='30s' is not allowed for strike-flow",
+        ),
         (lambda c: c.get_heatmap("SPY", bar="1h"), r"bar='1h' is not allowed; use one of '1m'"),
-        (lambda c: c.get_heatmap("SPY", metric="gamma"), r"metric='gamma' is not allowed; use one of 'gex', 'dex', 'vex', 'chex', 'oi', 'signed_flow'"),
-        (lambda c: c.get_heatmap("SPY", mode="diff"), r"mode='diff' is not allowed; use one of 'raw', 'delta'"),
-        (lambda c: c.get_leaderboard(metric="gex"), r"metric='gex' is not allowed; use one of 'heat', 'pin_risk', 'abs_flow', 'charm_intensity'"),
+        (
+            lambda c: c.get_heatmap("SPY", metric="gamma"),
+            r"metric='gamma' is not allowed; use one of 'gex', 'dex', 'vex', 'chex', 'oi', 'signed_flow'",
+        ),
+        (
+            lambda c: c.get_heatmap("SPY", mode="diff"),
+            r"mode='diff' is not allowed; use one of 'raw', 'delta'",
+        ),
+        (
+            lambda c: c.get_leaderboard(metric="gex"),
+            r"metric='gex' is not allowed; use one of 'heat', 'pin_risk', 'abs_flow', 'charm_intensity'",
+        ),
         (lambda c: c.get_leaderboard(n=0), r"n=0 is not allowed; use a whole number from 1 to 100"),
         (lambda c: c.get_leaderboard(n=2.5), r"n=2.5 is not allowed"),
         (lambda c: c.get_leaderboard(n="10"), r"n='10' is not allowed"),
-        (lambda c: c.get_series("SPY", minutes=0), r"minutes=0 is not allowed; use a whole number from 1 to 390"),
+        (
+            lambda c: c.get_series("SPY", minutes=0),
+            r"minutes=0 is not allowed; use a whole number from 1 to 390",
+        ),
         (lambda c: c.get_series("SPY", minutes=-5), r"minutes=-5"),
         (lambda c: c.get_series("SPY", minutes=True), r"minutes=True"),
         (lambda c: c.get_series("SPY", minutes=None), r"minutes=None"),
@@ -38,11 +62,17 @@ from flowframe import _params
         (lambda c: c.get_series("S P Y"), r"symbol 'S P Y' is not a ticker"),
         (lambda c: c.get_series("SP\tY"), r"not a ticker"),
         (lambda c: c.get_series("X" * 33), r"not a ticker"),
-        (lambda c: c.get_snapshot("SPY", expiry="2026-13-01"), r"expiry='2026-13-01' is not allowed; use a datetime.date or a 'YYYY-MM-DD' string"),
+        (
+            lambda c: c.get_snapshot("SPY", expiry="2026-13-01"),
+            r"expiry='2026-13-01' is not allowed; use a datetime.date or a 'YYYY-MM-DD' string",
+        ),
         (lambda c: c.get_snapshot("SPY", expiry="20260918"), r"expiry='20260918'"),
         (lambda c: c.get_snapshot("SPY", expiry="18/09/2026"), r"expiry="),
         (lambda c: c.get_snapshot("SPY", expiry=20260918), r"expiry=20260918"),
-        (lambda c: c.get_snapshot("SPY", expiry=dt.datetime(2026, 9, 18, 15, 30)), r"carries a time of day"),
+        (
+            lambda c: c.get_snapshot("SPY", expiry=dt.datetime(2026, 9, 18, 15, 30)),
+            r"carries a time of day",
+        ),
     ],
 )
 def test_bad_parameters_send_nothing(make_client: Any, call: Any, match: str) -> None:
@@ -79,14 +109,18 @@ def test_expiry_forms(make_client: Any, expiry: Any, sent: str) -> None:
 
 def test_minutes_above_the_range_are_clamped_with_a_warning(make_client: Any) -> None:
     client = make_client()
-    with pytest.warns(ff.FlowframeWarning, match=r"minutes=1000 is above the server's limit; sending minutes=390"):
+    with pytest.warns(
+        ff.FlowframeWarning, match=r"minutes=1000 is above the server's limit; sending minutes=390"
+    ):
         client.get_hedge_flow("SPY", minutes=1000)
     assert client.recorder.requests[0].url.params["minutes"] == "390"
 
 
 def test_n_above_the_range_is_clamped_with_a_warning(make_client: Any) -> None:
     client = make_client()
-    with pytest.warns(ff.FlowframeWarning, match=r"n=250 .* sending n=100 \(the server clamps n to 1..100\)"):
+    with pytest.warns(
+        ff.FlowframeWarning, match=r"n=250 .* sending n=100 \(the server clamps n to 1..100\)"
+    ):
         client.get_leaderboard(n=250)
     assert client.recorder.requests[0].url.params["n"] == "100"
 

@@ -47,7 +47,9 @@ def test_key_absent_from_every_error(
     assert KEY not in repr(client)
 
 
-def test_debug_logs_of_a_retried_call_carry_no_key(make_client: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_debug_logs_of_a_retried_call_carry_no_key(
+    make_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     client = make_client(httpx.Response(503), httpx.Response(200, json={"bars": []}))
     client.get_series("SPY")
@@ -70,7 +72,9 @@ def test_key_only_in_header(make_client: Any) -> None:
 
 
 def test_redirects_are_not_followed(make_client: Any) -> None:
-    client = make_client(httpx.Response(302, headers={"Location": "https://elsewhere.example/steal"}))
+    client = make_client(
+        httpx.Response(302, headers={"Location": "https://elsewhere.example/steal"})
+    )
     with pytest.raises(ff.APIStatusError) as info:
         client.get_series("SPY")
     assert info.value.status_code == 302

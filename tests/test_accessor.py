@@ -1,0 +1,144 @@
+"""flow(df) / da.flow / flow(ds): registration, forwarding, errors, statelessness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import flowframe as ff
+from flowframe.samples import SampleSource
+
+
+def flow(obj: Any) -> Any:
+    """Type checkers cannot see accessors (pandas-stubs reads .flow as a column)."""
+    return obj.flow
+
+
+SRC = SampleSource(seed=2, now="13:00")
+
+
+@pytest.fixture(autouse=True)
+def _close() -> Any:
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def hedge() -> pd.DataFrame:
+    return ff.hedge_flow("SPY", minutes=120, source=SRC)
+
+
+@pytest.fixture
+def series() -> pd.DataFrame:
+    return ff.series("SPY", minutes=120, source=SRC)
+
+
+@pytest.fixture
+def heat() -> xr.DataArray:
+    return ff.heatmap("SPY", minutes=60, source=SRC)
+
+
+def test_accessors_are_registered(hedge: pd.DataFrame, heat: xr.DataArray) -> None:
+    assert type(flow(hedge)).__name__ == "FlowFrameAccessor"
+    assert type(flow(heat)).__name__ == "FlowArrayAccessor"
+    assert type(flow(ff.strike_flow("SPY", source=SRC))).__name__ == "FlowDatasetAccessor"
+
+
+def test_accessor_keeps_no_state(hedge: pd.DataFrame) -> None:
+    assert flow(hedge) is not flow(hedge)  # pandas 3 rebuilds it; nothing cached on it
+    assert not hasattr(flow(hedge), "__dict__")
+
+
+def test_accessor_equals_function(hedge: pd.DataFrame, series: pd.DataFrame) -> None:
+    before = hedge.copy()
+    pd.testing.assert_frame_equal(flow(hedge).sign_flips(), ff.sign_flips(hedge))
+    pd.testing.assert_frame_equal(flow(hedge).bursts(k=2.5), ff.bursts(hedge, k=2.5))
+    pd.testing.assert_frame_equal(
+        flow(hedge).accelerating_runs(price=series["spot"]),
+        ff.accelerating_runs(hedge, price=series["spot"]),
+    )
+    pd.testing.assert_frame_equal(flow(hedge).resample("5m"), ff.resample_flow(hedge, "5m"))
+    pd.testing.assert_series_equal(flow(hedge).rolling("15min"), ff.rolling_flow(hedge, "15min"))
+    pd.testing.assert_frame_equal(flow(hedge).rolling_many(), ff.rolling_flows(hedge))
+    pd.testing.assert_frame_equal(flow(hedge).to_et(), ff.to_et(hedge))
+    pd.testing.assert_frame_equal(flow(series).resample("15m"), ff.resample_flow(series, "15m"))
+    pd.testing.assert_frame_equal(hedge, before)  # not mutated
+    assert hedge.attrs == before.attrs
+
+
+def test_array_accessor_equals_function(heat: xr.DataArray) -> None:
+    xr.testing.assert_identical(flow(heat).profile(), ff.heatmap_profile(heat))
+    xr.testing.assert_identical(flow(heat).to_delta(), ff.heatmap_to_delta(heat))
+    pd.testing.assert_frame_equal(flow(heat).top_strikes(3), ff.top_strikes(heat, 3))
+
+
+def test_plots_return_axes_and_match_the_function(
+    hedge: pd.DataFrame, series: pd.DataFrame, heat: xr.DataArray
+) -> None:
+    a = flow(hedge).plot_hedge()
+    b = ff.plot_hedge(hedge)
+    assert len(a.patches) == len(b.patches) == len(hedge)
+    assert [p.get_height() for p in a.patches] == [p.get_height() for p in b.patches]  # type: ignore[attr-defined]
+    assert flow(series).plot_series().get_legend() is not None
+    ax = flow(heat).plot()
+    assert ax.collections  # the mesh
+    assert flow(heat).plot_profile().patches
+
+
+def test_dataset_accessor_plots_a_variable() -> None:
+    ds = ff.strike_flow("SPY", minutes=30, source=SRC)
+    ax = flow(ds).plot("contracts")
+    assert ax.collections
+    assert flow(ds).top_strikes(2, variable="contracts")["share"].between(0, 1).all()
+    with pytest.raises(
+        AttributeError,
+        match=r"ds.flow.plot needs variable 'gex'; this Dataset has signed_delta_dollars, signed_gamma_dollars, contracts",
+    ):
+        flow(ds).plot("gex")
+
+
+def test_wrong_frame_names_missing_columns(hedge: pd.DataFrame) -> None:
+    with pytest.raises(
+        AttributeError,
+        match=r"df.flow.plot_series needs columns spot, gamma_flip, call_wall, put_wall, magnet, regime, which this frame lacks",
+    ):
+        flow(hedge).plot_series()
+    other = pd.DataFrame({"a": [1.0]}, index=pd.DatetimeIndex(["2026-09-18"], tz="UTC", name="t"))
+    with pytest.raises(
+        AttributeError,
+        match=r"df.flow needs a hedge-flow frame \(columns bar, cumulative\) or a series frame .*\(it has a\)",
+    ):
+        flow(other)
+    with pytest.raises(AttributeError, match="indexed by tz-aware bar time"):
+        flow(pd.DataFrame({"bar": [1.0]}))
+
+
+def test_series_frame_without_bar(series: pd.DataFrame) -> None:
+    with pytest.raises(AttributeError, match=r"df.flow.plot_hedge needs columns bar, cumulative"):
+        flow(series).plot_hedge()
+    with pytest.raises(AttributeError, match=r"df.flow.sign_flips needs columns bar"):
+        flow(series).sign_flips()
+    flips = flow(series).sign_flips(column="hedge_flow_cumulative_all")
+    assert list(flips.columns) == ["value", "previous", "sign"]
+
+
+def test_wrong_array_names_missing_dims() -> None:
+    flat = xr.DataArray(np.zeros(3), dims=("x",))
+    with pytest.raises(
+        AttributeError,
+        match=r"\.flow\.plot needs dims \('bar', 'strike'\); this array lacks bar, strike \(it has x\)",
+    ):
+        flow(flat).plot()
+
+
+def test_split_frame_plot_shows_legs() -> None:
+    df = ff.hedge_flow("SPY", side="split", minutes=60, source=SRC)
+    ax = flow(df).plot_hedge()
+    legends = [a.get_legend() for a in ax.figure.axes if a.get_legend() is not None]
+    labels = [t.get_text() for legend in legends for t in legend.get_texts()]
+    assert any("calls" in s for s in labels) and any("puts" in s for s in labels)
