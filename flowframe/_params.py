@@ -19,7 +19,6 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from flowframe._constants import (
@@ -93,7 +92,9 @@ def validate_int(value: object, name: str, bounds: tuple[int, int]) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise ValueError(f"{name}={value!r} is not allowed; use a whole number from {lo} to {hi}")
+            raise ValueError(
+                f"{name}={value!r} is not allowed; use a whole number from {lo} to {hi}"
+            )
     if value < lo:
         raise ValueError(f"{name}={value!r} is not allowed; use a whole number from {lo} to {hi}")
     if value > hi:
@@ -218,8 +219,3 @@ def _grid_bar(bar: object, endpoint: str) -> str:
     if bar in BARS:
         raise ValueError(f"bar={bar!r} is not allowed for {endpoint}; it serves bar='1m' only")
     return validate_choice(bar, GRID_BARS, "bar")
-
-
-def as_query(params: dict[str, Any]) -> dict[str, str]:
-    """Return ``params`` with every value as a string (what goes on the wire)."""
-    return {k: str(v) for k, v in params.items()}
