@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,6 +10,11 @@ import pandas as pd
 import xarray as xr
 
 from flowframe.errors import SchemaError
+
+# ISO 8601 date-time as the API writes it: date, time, optional fraction, optional offset
+_ISO = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
 
 
 def missing_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
@@ -44,11 +50,12 @@ def read_timestamp(payload: Mapping[str, Any], field: str, what: str) -> pd.Time
     value = payload.get(field)
     if value is None:
         return None
-    if isinstance(value, str):
+    if isinstance(value, str) and _ISO.match(value):
         try:
-            parsed = pd.to_datetime([value], format="ISO8601", utc=True)
+            stamp = pd.Timestamp(value)  # strict form checked above; pandas parses the rest
         except (ValueError, TypeError, OverflowError):
             pass
         else:
-            return pd.Timestamp(parsed[0]).as_unit("ns")
+            stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+            return stamp.as_unit("ns")
     raise SchemaError(f"{what} field {field!r} is not an ISO-8601 time: {value!r}")

@@ -54,9 +54,11 @@ decide yourself. Bodies written by :func:`series_to_payload` carry
 
 from __future__ import annotations
 
+import array
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from types import NoneType
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -68,7 +70,6 @@ from flowframe._constants import (
     REGIMES,
     SERIES_COLUMNS,
     SERIES_FLOAT_COLUMNS,
-    SERIES_STRING_COLUMNS,
     SPLIT_COLUMNS,
     STRIKE_FLOW_UNITS,
     STRIKE_FLOW_VARIABLES,
@@ -123,10 +124,21 @@ def _require_list(payload: Mapping[str, Any], field: str, what: str) -> list[Any
 
 def _bars(payload: Mapping[str, Any], what: str) -> list[Mapping[str, Any]]:
     bars = _require_list(payload, "bars", what)
+    if all(type(b) is dict for b in bars):  # what JSON decoders give; skip the ABC check
+        return bars
     for i, b in enumerate(bars):
         if not isinstance(b, Mapping):
             raise SchemaError(f"{what} bars[{i}] must be an object, got {type(b).__name__}")
     return bars
+
+
+def _records(bars: list[Mapping[str, Any]], keys: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Each bar's values for ``keys`` (None where absent), as one tuple per bar."""
+    try:  # every field present: one C call per bar
+        get = itemgetter(*keys)
+        return [get(b) for b in bars]
+    except KeyError:
+        return [tuple(map(b.get, keys)) for b in bars]
 
 
 def _optional_str(payload: Mapping[str, Any], field: str, what: str) -> str | None:
@@ -158,20 +170,61 @@ def _times(values: Sequence[Any], what: str, field: str = "t") -> pd.DatetimeInd
 
 def _bad_number(values: Iterable[Any]) -> tuple[int, Any] | None:
     for i, v in enumerate(values):
-        if type(v) not in _NUMERIC_TYPES:
+        if type(v) not in _NUMERIC_TYPES or type(v) is bool:
             return i, v
         if isinstance(v, int) and abs(v) > 1e308:
             return i, v
     return None
 
 
-def _floats(values: list[Any], what: str, field: str) -> np.ndarray:
-    """One float64 array from per-bar values (None -> NaN), naming the first bad bar."""
-    if set(map(type, values)) <= _NUMERIC_TYPES:
+def _row_buffer(values: Sequence[Any]) -> array.array[float] | np.ndarray | None:
+    """Convert numbers (None -> NaN) to float64 in a buffer; None when a value is not a number.
+
+    ``array.array("d", ...)`` converts in one C pass and rejects strings, None, containers and
+    huge ints as it goes. A list holding nulls takes a second look that admits only numbers and
+    None. Booleans convert silently, so :func:`_has_bool` looks for them afterwards.
+    """
+    try:
+        return array.array("d", values)
+    except TypeError:
+        if not set(map(type, values)) <= _NUMERIC_TYPES:
+            return None
         try:
             return np.array(values, dtype=np.float64)
         except OverflowError:
-            pass
+            return None
+    except OverflowError:
+        return None
+
+
+def _vector(values: Sequence[Any]) -> np.ndarray | None:
+    buffer = _row_buffer(values)
+    return None if buffer is None else np.frombuffer(buffer, dtype=np.float64)
+
+
+def _has_bool(arr: np.ndarray, rows: Sequence[Sequence[Any]]) -> bool:
+    """Whether a JSON true/false hides in ``rows`` (already converted to ``arr``).
+
+    A boolean can only have become exactly 0.0 or 1.0, so on dense data only those cells are
+    looked at; when they are many (sparse grids: OI, contracts), one scan of every type is
+    cheaper than picking them out.
+    """
+    flat = arr.reshape(-1)
+    suspects = np.flatnonzero((flat == 0.0) | (flat == 1.0))
+    if suspects.size == 0:
+        return False
+    if suspects.size * 4 > flat.size:
+        return any(bool in set(map(type, row)) for row in rows)
+    width = len(rows[0])
+    i, j = np.divmod(suspects, width)
+    return bool in {type(rows[r][c]) for r, c in zip(i.tolist(), j.tolist(), strict=True)}
+
+
+def _floats(values: Sequence[Any], what: str, field: str) -> np.ndarray:
+    """One float64 array from per-bar values (None -> NaN), naming the first bad bar."""
+    arr = _vector(values)
+    if arr is not None and not _has_bool(arr, [values]):
+        return arr
     bad = _bad_number(values)
     i, v = bad if bad is not None else (0, values[0] if values else None)
     raise SchemaError(f"{what} bars[{i}].{field} must be a number or null, got {v!r}")
@@ -180,36 +233,40 @@ def _floats(values: list[Any], what: str, field: str) -> np.ndarray:
 def _matrix(bars: Sequence[Mapping[str, Any]], field: str, width: int, what: str) -> np.ndarray:
     """Build a (bars x strikes) float64 matrix from per-bar arrays, checked against the grid."""
     rows: list[Any] = [b.get(field) for b in bars]
-    if not rows:
-        return np.empty((0, width), dtype=np.float64)
-    if set(map(type, rows)) == {list} and set(map(len, rows)) == {width}:
-        kinds: set[type] = set()
-        for row in rows:
-            kinds.update(map(type, row))
-        if kinds <= _NUMERIC_TYPES:
-            try:
-                return np.array(rows, dtype=np.float64).reshape(len(rows), width)
-            except OverflowError:
-                pass
-    for i, row in enumerate(rows):  # slow path: name the bar and the problem
-        if not isinstance(row, list):
-            raise SchemaError(
-                f"{what} bars[{i}].{field} must be a list parallel to strikes_grid, "
-                f"got {type(row).__name__}"
-            )
-        if len(row) != width:
-            raise SchemaError(
-                f"{what} bars[{i}].{field} has {len(row)} values but strikes_grid has {width}"
-            )
-        bad = _bad_number(row)
-        if bad is not None:
-            j, v = bad
-            raise SchemaError(f"{what} bars[{i}].{field}[{j}] must be a number or null, got {v!r}")
-    raise SchemaError(f"{what} bars.{field} could not be read")  # pragma: no cover
+    if set(map(type, rows)) - {list} or set(map(len, rows)) - {width}:
+        for i, row in enumerate(rows):
+            if type(row) is not list:
+                raise SchemaError(
+                    f"{what} bars[{i}].{field} must be a list parallel to strikes_grid, "
+                    f"got {type(row).__name__}"
+                )
+            if len(row) != width:
+                raise SchemaError(
+                    f"{what} bars[{i}].{field} has {len(row)} values but strikes_grid has {width}"
+                )
+    chunks = [_row_buffer(row) for row in rows]
+    for i, chunk in enumerate(chunks):
+        if chunk is None:
+            _raise_bad_cell(rows[i], i, field, what)
+    joined = bytearray().join(chunks)  # type: ignore[arg-type]  # one copy, writable
+    out = np.frombuffer(joined, dtype=np.float64).reshape(len(rows), width)
+    if out.size and _has_bool(out, rows):
+        for i, row in enumerate(rows):
+            if bool in set(map(type, row)):
+                _raise_bad_cell(row, i, field, what)
+    return out
 
 
-def _order(index: pd.DatetimeIndex) -> np.ndarray:
+def _raise_bad_cell(row: list[Any], i: int, field: str, what: str) -> NoReturn:
+    bad = _bad_number(row)
+    j, v = bad if bad is not None else (0, row[0])
+    raise SchemaError(f"{what} bars[{i}].{field}[{j}] must be a number or null, got {v!r}")
+
+
+def _order(index: pd.DatetimeIndex) -> np.ndarray | slice:
     """Positions that sort ``index`` ascending, keeping the last of duplicated times."""
+    if index.is_monotonic_increasing and index.is_unique:
+        return slice(None)  # the usual case: nothing to reorder, no copy
     keep = np.flatnonzero(~index.duplicated(keep="last"))
     return keep[np.argsort(index.asi8[keep], kind="stable")]
 
@@ -417,18 +474,23 @@ def series_from_payload(
     what = "series"
     payload = _require_mapping(payload, what)
     bars = _bars(payload, what)
-    index = _times([b.get("t") for b in bars], what)
+    # one pass over the bars, then one column at a time
+    table = list(zip(*_records(bars, ("t", *SERIES_COLUMNS)), strict=True))
+    index = _times(table[0] if table else (), what)
     order = _order(index)
     columns: dict[str, Any] = {}
-    for col in SERIES_COLUMNS:
-        values = [b.get(col) for b in bars]
+    for k, col in enumerate(SERIES_COLUMNS, start=1):
+        values = table[k] if table else ()
         if col in SERIES_FLOAT_COLUMNS:
             columns[col] = _floats(values, what, col)[order]
         else:
-            for i, v in enumerate(values):
-                if v is not None and type(v) is not str:
-                    raise SchemaError(f"{what} bars[{i}].{col} must be a string or null, got {v!r}")
-            columns[col] = [values[i] for i in order]
+            if not set(map(type, values)) <= {str, NoneType}:
+                i, v = next((i, v) for i, v in enumerate(values) if type(v) not in (str, NoneType))
+                raise SchemaError(f"{what} bars[{i}].{col} must be a string or null, got {v!r}")
+            strings = list(
+                values[order] if isinstance(order, slice) else map(values.__getitem__, order)
+            )
+            columns[col] = _regime(strings) if col == "regime" else pd.array(strings, dtype="str")
     declared = payload.get("pin_probability_unit", pin_probability_unit)
     if pin_probability_unit != "auto":
         declared = pin_probability_unit
@@ -440,10 +502,7 @@ def series_from_payload(
         declared = "fraction" if finite.size and ((finite >= 0) & (finite <= 1)).all() else "pct"
     if declared == "fraction":
         columns["pin_probability_pct"] = pin * 100.0
-    frame = pd.DataFrame(columns, index=pd.DatetimeIndex(index[order], name="t"))
-    for col in SERIES_STRING_COLUMNS:
-        frame[col] = frame[col].astype("str")
-    frame["regime"] = _regime(frame["regime"])
+    frame = pd.DataFrame(columns, index=pd.DatetimeIndex(index[order], name="t"), copy=False)
     frame.attrs = {
         "symbol": _optional_str(payload, "symbol", what),
         "expiration": _optional_str(payload, "expiration", what),
@@ -456,10 +515,21 @@ def series_from_payload(
     return frame
 
 
-def _regime(values: pd.Series) -> pd.Series:
-    extra = [v for v in pd.unique(values.dropna()) if v not in REGIMES]
-    dtype = pd.CategoricalDtype([*REGIMES, *sorted(extra)])
-    return values.astype(dtype)
+_REGIME_CODES: Final[dict[str | None, int]] = {
+    None: -1,
+    **{label: code for code, label in enumerate(REGIMES)},
+}
+
+
+def _regime(values: Sequence[str | None]) -> Any:
+    """Regime labels as a categorical with the known labels first, then any others, sorted."""
+    extra = sorted(v for v in set(values).difference(_REGIME_CODES) if v is not None)
+    categories = [*REGIMES, *extra]
+    lookup: dict[str | None, int] = dict(_REGIME_CODES)
+    lookup.update((label, len(REGIMES) + i) for i, label in enumerate(extra))
+    codes = np.fromiter(map(lookup.__getitem__, values), dtype=np.int8, count=len(values))
+    dtype: Any = pd.CategoricalDtype(categories)  # pandas-stubs types this overload narrowly
+    return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
 def series_to_payload(frame: pd.DataFrame) -> dict[str, Any]:
@@ -488,7 +558,7 @@ def series_to_payload(frame: pd.DataFrame) -> dict[str, Any]:
 # --------------------------------------------------------------------------- heatmap, strike-flow
 
 
-def _grid(payload: Mapping[str, Any], what: str) -> tuple[np.ndarray, np.ndarray]:
+def _grid(payload: Mapping[str, Any], what: str) -> tuple[np.ndarray, np.ndarray | slice]:
     """Return the strike grid as sorted float64, and the permutation that sorts it."""
     raw = _require_list(payload, "strikes_grid", what)
     bad = _bad_number(raw)
@@ -498,9 +568,11 @@ def _grid(payload: Mapping[str, Any], what: str) -> tuple[np.ndarray, np.ndarray
     strikes = np.array(raw, dtype=np.float64)
     if not np.isfinite(strikes).all():
         raise SchemaError(f"{what} strikes_grid holds a non-finite strike")
+    if (np.diff(strikes) > 0).all():
+        return strikes, slice(None)  # the usual case: ascending already, no copy
     perm = np.argsort(strikes, kind="stable")
     strikes = strikes[perm]
-    if strikes.size > 1 and (np.diff(strikes) == 0).any():
+    if (np.diff(strikes) == 0).any():
         dup = strikes[1:][np.diff(strikes) == 0][0]
         raise SchemaError(f"{what} strikes_grid lists strike {dup:g} twice")
     return strikes, perm
@@ -508,7 +580,7 @@ def _grid(payload: Mapping[str, Any], what: str) -> tuple[np.ndarray, np.ndarray
 
 def _grid_coords(
     payload: Mapping[str, Any], bars: list[Mapping[str, Any]], what: str
-) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+) -> tuple[dict[str, Any], np.ndarray | slice, np.ndarray | slice]:
     strikes, perm = _grid(payload, what)
     index = _times([b.get("t") for b in bars], what)
     order = _order(index)
@@ -520,6 +592,11 @@ def _grid_coords(
         "spot": ("bar", spot),
     }
     return coords, order, perm
+
+
+def _strikes_width(coords: Mapping[str, Any]) -> int:
+    """Return the number of strikes in the grid coords."""
+    return int(coords["strike"][1].size)
 
 
 def _grid_attrs(payload: Mapping[str, Any], what: str, source: str | None) -> dict[Hashable, Any]:
@@ -563,7 +640,7 @@ def heatmap_from_payload(payload: Any, *, source: str | None = None) -> xr.DataA
     payload = _require_mapping(payload, what)
     bars = _bars(payload, what)
     coords, order, perm = _grid_coords(payload, bars, what)
-    width = perm.size
+    width = _strikes_width(coords)
     values = _matrix(bars, "values", width, what)[order][:, perm]
     metric = _optional_str(payload, "metric", what)
     attrs = _grid_attrs(payload, what, source)
@@ -588,7 +665,7 @@ def strike_flow_from_payload(payload: Any, *, source: str | None = None) -> xr.D
     payload = _require_mapping(payload, what)
     bars = _bars(payload, what)
     coords, order, perm = _grid_coords(payload, bars, what)
-    width = perm.size
+    width = _strikes_width(coords)
     data_vars = {
         name: (
             ("bar", "strike"),

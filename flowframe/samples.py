@@ -134,7 +134,8 @@ class SampleSource:
         call_cum = np.cumsum(self.calls)
         put_cum = np.cumsum(self.puts)
         bars = []
-        for t, p in zip(labels, positions, strict=True):
+        for t, pos in zip(labels, positions, strict=True):
+            p = int(pos)
             s = float(self.spot[p])
             net_gex = 1.5e9 * np.sin(p / 120.0) + 3.0e8
             frac = (p + 1) / _SESSION_BARS
@@ -269,7 +270,7 @@ class SampleSource:
         magnet = float(round(s))
         frac = (p + 1) / _SESSION_BARS
         pin_prob = round(0.05 + 0.55 * frac, 3)
-        sigma = round(s * 0.12 * np.sqrt(max(1 - frac, 1e-3) / 252), 2)
+        sigma = round(s * 0.12 * float(np.sqrt(max(1 - frac, 1e-3) / 252)), 2)
         call_cum = float(np.cumsum(self.calls)[p])
         put_cum = float(np.cumsum(self.puts)[p])
         return {

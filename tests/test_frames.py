@@ -602,3 +602,54 @@ def test_malformed_payloads_only_raise_schema_error(kind: str, data: Any) -> Non
     payload = corrupt(data.draw, make())
     with contextlib.suppress(ff.SchemaError):  # anything else fails the test
         reader(payload)
+
+
+# --------------------------------------------------------------------- fast-path edge cases
+
+
+def _grid_body(values: list[list[Any]]) -> dict[str, Any]:
+    width = len(values[0]) if values else 0
+    return {
+        "metric": "oi",
+        "strikes_grid": list(range(100, 100 + width)),
+        "bars": [
+            {"t": f"2026-09-18T14:{i:02d}:00Z", "spot": 100.0, "values": row}
+            for i, row in enumerate(values)
+        ],
+    }
+
+
+@pytest.mark.parametrize("zeros", [False, True], ids=["dense", "mostly-zeros"])
+@pytest.mark.parametrize("intruder", [True, False, "1.5", "nan", [1.0], {"v": 1}])
+def test_non_numbers_never_slip_through_the_fast_path(zeros: bool, intruder: Any) -> None:
+    rows = [[0.0 if zeros and j % 3 else 1000.5 + i + j for j in range(40)] for i in range(30)]
+    rows[21][7] = intruder
+    with pytest.raises(
+        ff.SchemaError, match=r"heatmap bars\[21\]\.values\[7\] must be a number or null"
+    ):
+        frames.heatmap_from_payload(_grid_body(rows))
+
+
+def test_bool_in_a_short_field_is_caught() -> None:
+    body = hedge(
+        [{"t": "2026-09-18T14:00:00Z", "bar": 0.0}, {"t": "2026-09-18T14:00:30Z", "bar": False}]
+    )
+    with pytest.raises(
+        ff.SchemaError, match=r"hedge-flow bars\[1\]\.bar must be a number or null, got False"
+    ):
+        frames.hedge_flow_from_payload(body)
+
+
+def test_zeros_ones_ints_and_nulls_are_numbers() -> None:
+    rows = [[0, 1, 0.0, 1.0, None, 2**53], [1, 0, None, -1, 5, 7.25]]
+    da = frames.heatmap_from_payload(_grid_body(rows))
+    assert da.values[0, :4].tolist() == [0.0, 1.0, 0.0, 1.0] and math.isnan(da.values[0, 4])
+    assert da.values[0, 5] == 2.0**53 and da.values[1, 5] == 7.25
+
+
+def test_arrays_are_writable_and_own_their_data() -> None:
+    da = frames.heatmap_from_payload(load("heatmap_gex_raw_1m.json"))
+    assert da.values.flags.writeable
+    da.values[0, 0] = 1.0  # no "assignment destination is read-only"
+    df = frames.hedge_flow_from_payload(load("hedge_flow_calls_5m.json"))
+    df.iloc[0, 0] = 5.0

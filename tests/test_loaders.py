@@ -96,3 +96,20 @@ def test_users_own_source() -> None:
     df = ff.hedge_flow("IWM", source=MyTape())
     assert df.attrs["source"] == "my tape" and len(df) == 120
     assert isinstance(SampleSource(), ff.Source)
+
+
+def test_sample_payloads_are_plain_json() -> None:
+    """SampleSource answers like a wire body: orjson can serialise every one (no numpy scalars)."""
+    import orjson
+
+    src = SampleSource(seed=4, now="12:30")
+    bodies = [
+        src.get_snapshot("SPY"),
+        src.get_series("SPY", minutes=390),
+        src.get_hedge_flow("SPY", side="puts", bar="15m", minutes=390),
+        src.get_heatmap("SPY", metric="oi"),
+        src.get_strike_flow("SPY"),
+        src.get_leaderboard(metric="abs_flow"),
+    ]
+    for body in bodies:
+        assert orjson.loads(orjson.dumps(body)) == body
