@@ -20,14 +20,6 @@ N_RANGE: Final = (1, 100)
 
 BAR_SECONDS: Final = {"30s": 30, "1m": 60, "5m": 300, "15m": 900}
 
-# Frame schema names.
-T: Final = "t"
-BAR: Final = "bar"
-STRIKE: Final = "strike"
-SPOT: Final = "spot"
-CUMULATIVE: Final = "cumulative"
-RANK: Final = "rank"
-
 HEDGE_COLUMNS: Final = ("bar", "cumulative")
 SPLIT_COLUMNS: Final = (
     "bar",

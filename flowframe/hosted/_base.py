@@ -12,7 +12,7 @@ import logging
 import math
 import os
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ import orjson
 
 from flowframe import _params
 from flowframe._constants import API_KEY_ENV, DEFAULT_BASE_URL
+from flowframe._version import __version__
 from flowframe.errors import (
     APIConnectionError,
     APIStatusError,
@@ -46,6 +47,7 @@ DEFAULT_MAX_RETRY_WAIT = 60.0
 RETRY_STATUSES = frozenset({408, 429})
 _KEY_OK = frozenset(chr(c) for c in range(0x21, 0x7F))
 _BODY_SNIPPET = 300
+USER_AGENT = f"flowframe/{__version__}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,9 +400,22 @@ class BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r}, api_key='***')"
 
-    def _decide_on_response(
-        self, response: httpx.Response, attempt: int
-    ) -> tuple[Decision, float | None]:
+    def _http_options(self) -> dict[str, Any]:
+        """Return the settings of the owned httpx client (sync or async)."""
+        return {
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "follow_redirects": False,  # a redirect must never carry the key elsewhere
+            "headers": {"User-Agent": USER_AGENT},
+        }
+
+    def _on_response(
+        self, response: httpx.Response, request: _params.Request, attempt: int
+    ) -> dict[str, Any] | float:
+        """Return the payload, or the seconds to wait before a retry; raise when final."""
+        self._note_response(response)
+        if response.is_success:
+            return decode_success(response, self._scrub)
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         decision = decide(
             attempt=attempt,
@@ -410,10 +425,16 @@ class BaseClient:
             status=response.status_code,
             retry_after=retry_after,
         )
-        return decision, retry_after
+        if not decision.retry:
+            raise make_status_error(response, self._scrub, retry_after=retry_after)
+        self._log_retry(request, str(response.status_code), decision.delay, attempt)
+        return decision.delay
 
-    def _decide_on_error(self, attempt: int) -> Decision:
-        return decide(
+    def _on_transport_error(
+        self, exc: httpx.TransportError, request: _params.Request, attempt: int
+    ) -> float:
+        """Return the seconds to wait before a retry, or raise when out of retries."""
+        decision = decide(
             attempt=attempt,
             max_retries=self.max_retries,
             max_retry_wait=self.max_retry_wait,
@@ -421,18 +442,17 @@ class BaseClient:
             status=None,
             retry_after=None,
         )
+        if not decision.retry:
+            raise connection_error(exc, request) from exc
+        self._log_retry(request, type(exc).__name__, decision.delay, attempt)
+        return decision.delay
 
-    def _log_retry(
-        self, request: _params.Request, why: str, decision: Decision, attempt: int
-    ) -> None:
+    def _log_retry(self, request: _params.Request, why: str, delay: float, attempt: int) -> None:
         logger.info(
             "retrying GET %s after %s in %.2f s (retry %d of %d)",
             request.path,
             why,
-            decision.delay,
+            delay,
             attempt + 1,
             self.max_retries,
         )
-
-
-SleepFn = Callable[[float], None]

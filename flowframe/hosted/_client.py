@@ -12,19 +12,10 @@ import httpx
 
 from flowframe import _params
 from flowframe._constants import DEFAULT_BASE_URL
-from flowframe._version import __version__
-from flowframe.hosted._base import (
-    DEFAULT_MAX_RETRY_WAIT,
-    BaseClient,
-    connection_error,
-    decode_success,
-    make_status_error,
-)
+from flowframe.hosted._base import DEFAULT_MAX_RETRY_WAIT, BaseClient
 from flowframe.hosted._endpoints import EndpointMethods, Payload
 
 __all__ = ["AsyncFlashAlpha", "FlashAlpha"]
-
-_USER_AGENT = f"flowframe/{__version__}"
 
 
 class FlashAlpha(BaseClient, EndpointMethods[Payload]):
@@ -88,13 +79,7 @@ class FlashAlpha(BaseClient, EndpointMethods[Payload]):
             seed=seed,
         )
         self._sleep = sleep or time.sleep
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            timeout=self.timeout,
-            transport=transport,
-            follow_redirects=False,  # a redirect must never carry the key elsewhere
-            headers={"User-Agent": _USER_AGENT},
-        )
+        self._client = httpx.Client(transport=transport, **self._http_options())
 
     def _get(self, request: _params.Request) -> Payload:
         attempt = 0
@@ -105,19 +90,13 @@ class FlashAlpha(BaseClient, EndpointMethods[Payload]):
                     request.path, params=request.params, headers=self._headers()
                 )
             except httpx.TransportError as exc:
-                decision = self._decide_on_error(attempt)
-                if not decision.retry:
-                    raise connection_error(exc, request) from exc
-                self._log_retry(request, type(exc).__name__, decision, attempt)
+                delay = self._on_transport_error(exc, request, attempt)
             else:
-                self._note_response(response)
-                if response.is_success:
-                    return decode_success(response, self._scrub)
-                decision, retry_after = self._decide_on_response(response, attempt)
-                if not decision.retry:
-                    raise make_status_error(response, self._scrub, retry_after=retry_after)
-                self._log_retry(request, str(response.status_code), decision, attempt)
-            self._sleep(decision.delay)
+                outcome = self._on_response(response, request, attempt)
+                if not isinstance(outcome, float):
+                    return outcome
+                delay = outcome
+            self._sleep(delay)
             attempt += 1
 
     def close(self) -> None:
@@ -169,13 +148,7 @@ class AsyncFlashAlpha(BaseClient, EndpointMethods[Awaitable[Payload]]):
             seed=seed,
         )
         self._sleep = sleep or asyncio.sleep
-        self._client = httpx.AsyncClient(
-            base_url=self.base_url,
-            timeout=self.timeout,
-            transport=transport,
-            follow_redirects=False,
-            headers={"User-Agent": _USER_AGENT},
-        )
+        self._client = httpx.AsyncClient(transport=transport, **self._http_options())
 
     async def _get(self, request: _params.Request) -> Payload:
         attempt = 0
@@ -186,19 +159,13 @@ class AsyncFlashAlpha(BaseClient, EndpointMethods[Awaitable[Payload]]):
                     request.path, params=request.params, headers=self._headers()
                 )
             except httpx.TransportError as exc:
-                decision = self._decide_on_error(attempt)
-                if not decision.retry:
-                    raise connection_error(exc, request) from exc
-                self._log_retry(request, type(exc).__name__, decision, attempt)
+                delay = self._on_transport_error(exc, request, attempt)
             else:
-                self._note_response(response)
-                if response.is_success:
-                    return decode_success(response, self._scrub)
-                decision, retry_after = self._decide_on_response(response, attempt)
-                if not decision.retry:
-                    raise make_status_error(response, self._scrub, retry_after=retry_after)
-                self._log_retry(request, str(response.status_code), decision, attempt)
-            await self._sleep(decision.delay)
+                outcome = self._on_response(response, request, attempt)
+                if not isinstance(outcome, float):
+                    return outcome
+                delay = outcome
+            await self._sleep(delay)
             attempt += 1
 
     async def aclose(self) -> None:
