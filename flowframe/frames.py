@@ -586,9 +586,9 @@ def _grid_coords(
     order = _order(index)
     spot = _floats([b.get("spot") for b in bars], what, "spot")[order]
     times = index[order].tz_convert(None).as_unit("ns")
-    coords = {
-        "bar": ("bar", times.to_numpy(), {"timezone": _UTC}),
-        "strike": ("strike", strikes),
+    coords = {  # index objects, so xarray need not build them again
+        "bar": pd.DatetimeIndex(times, name="bar"),
+        "strike": pd.Index(strikes, name="strike"),
         "spot": ("bar", spot),
     }
     return coords, order, perm
@@ -596,7 +596,7 @@ def _grid_coords(
 
 def _strikes_width(coords: Mapping[str, Any]) -> int:
     """Return the number of strikes in the grid coords."""
-    return int(coords["strike"][1].size)
+    return len(coords["strike"])
 
 
 def _grid_attrs(payload: Mapping[str, Any], what: str, source: str | None) -> dict[Hashable, Any]:
@@ -647,9 +647,11 @@ def heatmap_from_payload(payload: Any, *, source: str | None = None) -> xr.DataA
     attrs["metric"] = metric
     attrs["mode"] = _optional_str(payload, "mode", what)
     attrs["units"] = METRIC_UNITS.get(metric or "", "unknown")
-    return xr.DataArray(
+    array = xr.DataArray(
         values, dims=("bar", "strike"), coords=coords, name=metric or "value", attrs=attrs
     )
+    array["bar"].attrs["timezone"] = _UTC
+    return array
 
 
 def strike_flow_from_payload(payload: Any, *, source: str | None = None) -> xr.Dataset:
@@ -674,7 +676,9 @@ def strike_flow_from_payload(payload: Any, *, source: str | None = None) -> xr.D
         )
         for name in STRIKE_FLOW_VARIABLES
     }
-    return xr.Dataset(data_vars, coords=coords, attrs=_grid_attrs(payload, what, source))
+    dataset = xr.Dataset(data_vars, coords=coords, attrs=_grid_attrs(payload, what, source))
+    dataset["bar"].attrs["timezone"] = _UTC
+    return dataset
 
 
 def _grid_body(obj: xr.DataArray | xr.Dataset) -> dict[str, Any]:
