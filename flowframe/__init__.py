@@ -20,6 +20,10 @@ from flowframe.analysis import (
     to_et,
     top_strikes,
 )
+from flowframe.engine.clock import SessionClock
+from flowframe.engine.core import EngineConfig
+from flowframe.engine.local import Local
+from flowframe.engine.simulated import Simulated
 from flowframe.errors import (
     APIConnectionError,
     APIError,
@@ -57,9 +61,11 @@ __all__ = [
     "AsyncFlashAlpha",
     "AuthenticationError",
     "BadRequestError",
+    "EngineConfig",
     "FlashAlpha",
     "FlowframeError",
     "FlowframeWarning",
+    "Local",
     "MissingAPIKeyError",
     "NotFoundError",
     "Quota",
@@ -67,6 +73,8 @@ __all__ = [
     "SampleSource",
     "SchemaError",
     "ServerError",
+    "SessionClock",
+    "Simulated",
     "Snapshot",
     "Source",
     "TierRestrictedError",

@@ -1,0 +1,1 @@
+"""The local flow engine: the hosted payloads, computed from a chain, a tape and spot."""
