@@ -22,8 +22,8 @@ def _png(fig: object) -> bytes:
     return buf.getvalue()
 
 
-def demo(out: Path, *, symbol: str, now: str, seed: int) -> Path:
-    """Load every endpoint from the sample source, plot it, and write an HTML report."""
+def demo(out: Path, *, symbol: str, now: str, seed: int, date: str | None) -> Path:
+    """Load every endpoint from the simulated session, plot it, and write an HTML report."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -31,7 +31,7 @@ def demo(out: Path, *, symbol: str, now: str, seed: int) -> Path:
 
     import flowframe as ff
 
-    src = ff.SampleSource(seed=seed, now=now)
+    src = ff.Simulated(seed=seed, date=date, now=now)
     out.mkdir(parents=True, exist_ok=True)
     hedge = ff.hedge_flow(symbol, side="split", bar="1m", minutes=390, source=src)
     series = ff.series(symbol, bar="1m", minutes=390, source=src)
@@ -74,9 +74,10 @@ def demo(out: Path, *, symbol: str, now: str, seed: int) -> Path:
         "<!doctype html><meta charset='utf-8'><title>flowframe demo</title>"
         "<body style='font-family:sans-serif;max-width:1100px;margin:auto'>"
         "<h1>flowframe demo</h1>"
-        "<p><b>Illustrative sample payloads</b> (flowframe.SampleSource: seeded random "
-        "numbers in the hosted API's exact shapes, not a market model). The simulated 0DTE "
-        "session computed by the local engine replaces them when it lands.</p>"
+        f"<p><b>Simulated data</b>: {html.escape(repr(src))}. A seeded 0DTE session "
+        "(chain, trade tape and spot path generated at realistic scale), computed by "
+        "flowframe's local engine into the hosted API's payloads. Estimates from a model of "
+        "dealer positioning, not any dealer's book.</p>"
         + snap._repr_html_()
         + f"<h2>Leaderboard (heat)</h2>{board.to_html()}"
         + f"<p>{len(flips)} sign flips of the per-bar flow; {len(runs)} accelerating runs "
@@ -85,8 +86,26 @@ def demo(out: Path, *, symbol: str, now: str, seed: int) -> Path:
         + "</body>",
         encoding="utf-8",
     )
-    headline = snap.headline.narrative if snap.headline else snap.message
-    print(f"{symbol} {snap.status}: {headline}")
+    if snap.headline is not None:
+        headline = snap.headline.narrative
+    elif snap.status == "live":
+        lv = snap.levels
+        flow_label = snap.flow_direction.label if snap.flow_direction else "n/a"
+        pin = snap.raw.get("pin_risk", {})
+        flip = lv["gamma_flip"] if lv["gamma_flip"] is not None else float("nan")
+        headline = (
+            f"{snap.regime}, spot {snap.spot:,.2f}, gamma flip {flip:,.2f}, "
+            f"magnet {lv['magnet']:,.0f}, pin score {pin.get('pin_score')}, "
+            f"pin odds {pin.get('pin_probability_pct')}%, flow {flow_label}"
+        )
+    else:
+        headline = snap.message
+    when = (
+        snap.as_of.tz_convert("America/New_York").strftime("%Y-%m-%d %H:%M ET")
+        if snap.as_of
+        else ""
+    )
+    print(f"{symbol} {snap.status} {when}: {headline}")
     total = ff.format_money(hedge["cumulative"].iloc[-1])
     print(f"hedge-flow: {len(hedge)} 1-minute bars, cumulative {total}")
     print(f"report: {report.resolve()}")
@@ -101,16 +120,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="write an HTML report with every loader and plot")
     d.add_argument("--out", type=Path, default=Path("flowframe-demo"), help="report folder")
-    d.add_argument("--symbol", default="SPY")
+    d.add_argument("--symbol", default="SPX", help="SPX, SPY, QQQ or IWM")
     d.add_argument("--now", default="14:45", help="session clock, ET (HH:MM)")
     d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--date", default=None, help="session date YYYY-MM-DD (latest weekday)")
     d.add_argument(
         "--headless", action="store_true", help="never open a browser (the default for now)"
     )
     args = parser.parse_args(argv)
     if args.command == "demo":
         start = time.perf_counter()
-        demo(args.out, symbol=args.symbol, now=args.now, seed=args.seed)
+        demo(args.out, symbol=args.symbol, now=args.now, seed=args.seed, date=args.date)
         print(f"done in {time.perf_counter() - start:.1f} s")
     return 0
 
