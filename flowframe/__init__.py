@@ -6,6 +6,7 @@ to the plotting and analysis functions exported here.
 """
 
 from flowframe import accessor as _accessor  # noqa: F401  (registers df.flow, da.flow, ds.flow)
+from flowframe._connect import connect
 from flowframe._source import Source
 from flowframe._version import __version__
 from flowframe.analysis import (
@@ -81,6 +82,7 @@ __all__ = [
     "__version__",
     "accelerating_runs",
     "bursts",
+    "connect",
     "format_money",
     "heatmap",
     "heatmap_profile",

@@ -127,7 +127,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     d.add_argument(
         "--headless", action="store_true", help="never open a browser (the default for now)"
     )
+    c = sub.add_parser("calibrate", help="predicted odds against outcomes over simulated sessions")
+    c.add_argument("--sessions", type=int, default=50)
+    c.add_argument("--first-seed", type=int, default=0)
+    c.add_argument("--out", default=None, help="also write the tables to this Markdown file")
     args = parser.parse_args(argv)
+    if args.command == "calibrate":
+        from flowframe import calibration
+
+        forwarded = ["--sessions", str(args.sessions), "--first-seed", str(args.first_seed)]
+        return calibration.main(forwarded + (["--out", args.out] if args.out else []))
     if args.command == "demo":
         start = time.perf_counter()
         demo(args.out, symbol=args.symbol, now=args.now, seed=args.seed, date=args.date)

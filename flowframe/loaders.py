@@ -2,8 +2,8 @@
 
 ``source`` is anything with the six ``get_*`` methods (:class:`flowframe.Source`): the hosted
 :class:`~flowframe.FlashAlpha` client, :class:`~flowframe.samples.SampleSource`, or your own.
-``source=None`` will mean ``ff.connect()`` (hosted with a key, the simulated session without)
-once the local engine lands; until then a source must be given.
+``source=None`` means ``ff.connect()``: the hosted client when a key is available, the
+simulated session (with one warning) when not.
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ __all__ = ["heatmap", "hedge_flow", "leaderboard", "series", "snapshot", "strike
 
 def _resolve(source: Source | None) -> Source:
     if source is None:
-        raise ValueError(
-            "source=None is not available yet: pass a source, e.g. source=ff.FlashAlpha() "
-            "(reads FLASHALPHA_API_KEY) or source=flowframe.samples.SampleSource()"
-        )
+        from flowframe._connect import connect
+
+        return connect()
     return source
 
 

@@ -11,9 +11,9 @@ import pytest
 from scipy.optimize import brentq
 
 import flowframe as ff
+from flowframe.decision.flow import flow_direction
 from flowframe.engine import core
 from flowframe.engine.core import EngineConfig, compute_session
-from flowframe.engine.local import flow_direction
 
 DAY = "2026-09-18"
 OPEN = pd.Timestamp(f"{DAY} 09:30", tz="America/New_York").tz_convert("UTC")

@@ -19,9 +19,38 @@ def hosted(fake_api: FakeAPI) -> Any:
         yield client
 
 
-def test_source_is_required_until_connect_exists() -> None:
-    with pytest.raises(ValueError, match=r"source=None is not available yet: pass a source"):
-        ff.hedge_flow("SPY")
+@pytest.fixture
+def fresh_default() -> Any:
+    ff._connect.reset_default_source()
+    yield
+    ff._connect.reset_default_source()
+
+
+def test_no_key_means_the_simulated_session_with_one_warning(fresh_default: None) -> None:
+    with pytest.warns(
+        ff.FlowframeWarning, match=r"FLASHALPHA_API_KEY is not set.*simulated"
+    ) as record:
+        df = ff.hedge_flow("SPY", minutes=30)
+        ff.series("SPY", minutes=30)  # the same default source: no second warning
+    assert len(record) == 1
+    assert df.attrs["source"].startswith("Simulated(seed=0")
+    assert len(df) == 60
+
+
+def test_a_key_means_the_hosted_client(
+    fresh_default: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASHALPHA_API_KEY", KEY)
+    source = ff.connect()
+    assert isinstance(source, ff.FlashAlpha) and ff.connect() is source
+    assert KEY not in repr(source)
+
+
+def test_connect_with_arguments_builds_a_new_source(fresh_default: None) -> None:
+    with pytest.warns(ff.FlowframeWarning):
+        sim = ff.connect(seed=3, date="2026-09-18", now="11:00", scale=0.02)
+    assert isinstance(sim, ff.Simulated) and sim.seed == 3
+    assert ff._connect._default is None
 
 
 def test_hedge_flow_over_http(hosted: ff.FlashAlpha, fake_api: FakeAPI) -> None:

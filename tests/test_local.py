@@ -300,7 +300,17 @@ def test_simulated_arguments() -> None:
 def test_leaderboard_ranks_the_universe(sim: Simulated) -> None:
     for metric in ("heat", "pin_risk", "abs_flow", "charm_intensity"):
         board = ff.leaderboard(metric=metric, source=sim)
-        assert sorted(board["symbol"]) == ["IWM", "QQQ", "SPX", "SPY"]
+        # a Friday: the weekly single names expire too
+        assert sorted(board["symbol"]) == [
+            "AAPL",
+            "AMZN",
+            "IWM",
+            "NVDA",
+            "QQQ",
+            "SPX",
+            "SPY",
+            "TSLA",
+        ]
         assert board["value"].is_monotonic_decreasing
 
 
@@ -317,3 +327,19 @@ def test_bodies_are_strict_json(sim: Simulated) -> None:
         sim.get_leaderboard(),
     ):
         _json_safe(body)
+
+
+def test_weekly_names_off_their_expiry_day() -> None:
+    tuesday = Simulated(seed=4, date="2026-09-15", now="14:00", scale=0.02)
+    snap = tuesday.get_snapshot("TSLA")
+    assert snap == {
+        "symbol": "TSLA",
+        "no_zero_dte": True,
+        "next_zero_dte_expiry": "2026-09-16",
+        "message": "No 0DTE expiry for TSLA today (Tuesday). Next expiry: 2026-09-16.",
+    }
+    assert tuesday.get_snapshot("AAPL")["next_zero_dte_expiry"] == "2026-09-18"
+    assert tuesday.get_hedge_flow("TSLA")["bars"] == []
+    board = ff.leaderboard(metric="heat", source=tuesday)
+    assert sorted(board["symbol"]) == ["IWM", "QQQ", "SPX", "SPY"]
+    assert ff.snapshot("TSLA", source=tuesday).status == "no_zero_dte"

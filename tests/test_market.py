@@ -478,8 +478,8 @@ def test_quotes_straddle_the_bsm_value(markets: dict[str, Market], symbol: str) 
 
 
 def test_unknown_symbol_names_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"IWM, QQQ, SPX, SPY"):
-        generate_market("TSLA", DATE)
+    with pytest.raises(ValueError, match=r"AAPL, AMZN, IWM, NVDA, QQQ, SPX, SPY, TSLA"):
+        generate_market("GME", DATE)
 
 
 @pytest.mark.parametrize("scale", [0, -1.0, math.nan, math.inf, True, "1"])

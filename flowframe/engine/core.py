@@ -91,12 +91,17 @@ class EngineConfig:
         Points of the coarse spot sweep for the gamma flip (then refined once, 16 points).
     flip_range : float, default 0.03
         Minimum half-width of the sweep as a fraction of spot (widened to 5 remaining sigmas).
+    gamma_flip : bool, default True
+        Compute the gamma flip (the most expensive step). Studies that do not read it (the
+        probability calibration) may turn it off; the flip is then NaN with status
+        ``not_computed``.
     """
 
     oi_weight: float = 0.43
     dealer_prior: DealerPrior = "long_calls_short_puts"
     flip_levels: int = 64
     flip_range: float = 0.03
+    gamma_flip: bool = True
 
     def __post_init__(self) -> None:
         if self.dealer_prior not in _PRIOR_SIGNS:
@@ -156,7 +161,9 @@ class SessionState:
     chain: pd.DataFrame
     classification: Classification
     config: EngineConfig
-    traded_contracts: np.ndarray  # (S, C) cumulative |signed| contracts for flow_direction
+    traded_contracts: np.ndarray  # (S, C) cumulative contracts traded since the open
+    spread_pct: np.ndarray  # (S, C) last quoted (ask - bid) / mid in %, NaN before a quote
+    position: np.ndarray  # (S, C) dealer contracts (+ long) under the configured prior
 
     @property
     def hf_all(self) -> np.ndarray:
@@ -320,6 +327,9 @@ def compute_session(
     )
     strike_contracts = np.bincount(cell, weights=size, minlength=n_minutes * n_k).reshape(shape)
 
+    # --- last quoted spread per contract, carried forward (NaN without quotes)
+    spread_pct = _last_spread(tape, keep, sample, contract, n_c)
+
     # --- effective OI and dealer positions at each sample end
     flat = sample * n_c + contract
     per_sample = np.bincount(flat, weights=signed, minlength=N_SAMPLES * n_c).reshape(
@@ -377,7 +387,10 @@ def compute_session(
     atm_iv = np.interp(spot_s, strikes, iv_by_strike)
     sigma_rem = spot_s * atm_iv * np.sqrt(tau_s)
 
-    flip, status = _gamma_flip(spot_s, tau_s, sigma_rem, position, c_strike, c_iv, cfg)
+    if cfg.gamma_flip:
+        flip, status = _gamma_flip(spot_s, tau_s, sigma_rem, position, c_strike, c_iv, cfg)
+    else:
+        flip, status = np.full(N_SAMPLES, np.nan), ["not_computed"] * N_SAMPLES
     call_wall = strikes[np.argmax(np.abs(strike_call_gex), axis=1)]
     put_wall = strikes[np.argmax(np.abs(strike_put_gex), axis=1)]
     magnet = _magnet(strikes, strike_gex, spot_s, np.maximum(3.0 * sigma_rem, 1.5 * spacing))
@@ -430,7 +443,29 @@ def compute_session(
         classification=classification,
         config=cfg,
         traded_contracts=traded,
+        spread_pct=spread_pct,
+        position=np.asarray(position),
     )
+
+
+def _last_spread(
+    tape: pd.DataFrame, keep: np.ndarray, sample: np.ndarray, contract: np.ndarray, n_c: int
+) -> np.ndarray:
+    """Per sample and contract, the spread (%) of the last print's quote so far."""
+    out = np.full((N_SAMPLES, n_c), np.nan)
+    if "bid" not in tape.columns or "ask" not in tape.columns or not keep.any():
+        return out
+    bid = tape["bid"].to_numpy(dtype=np.float64)[keep]
+    ask = tape["ask"].to_numpy(dtype=np.float64)[keep]
+    mid = (bid + ask) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where((ask > bid) & (mid > 0), (ask - bid) / mid * 100.0, np.nan)
+    cell = sample * n_c + contract
+    last = np.full(N_SAMPLES * n_c, -1, dtype=np.int64)
+    np.maximum.at(last, cell, np.arange(cell.size))  # prints are in time order
+    grid = np.where(last >= 0, pct[np.maximum(last, 0)], np.nan).reshape(N_SAMPLES, n_c)
+    filled: np.ndarray = pd.DataFrame(grid).ffill().to_numpy()
+    return filled
 
 
 def _gamma_flip(

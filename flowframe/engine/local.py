@@ -28,6 +28,7 @@ import pandas as pd
 
 from flowframe import _params
 from flowframe._constants import BAR_SECONDS
+from flowframe.decision.snapshot import snapshot_body
 from flowframe.engine.clock import SessionClock
 from flowframe.engine.core import N_SAMPLES, EngineConfig, SessionState, compute_session
 from flowframe.engine.schemas import SAMPLE_SECONDS
@@ -392,108 +393,4 @@ class Local:
                 "last_session": last.isoformat(),
                 "message": f"Market closed. Last session: {last.isoformat()}.",
             }
-        return self.snapshot_body(now)
-
-    def snapshot_body(self, now: pd.Timestamp) -> Payload:
-        """Build the live snapshot body: regime, exposures, levels, pin, flow, strikes."""
-        s = self.state
-        done = max(self._completed(now), 1)
-        i = done - 1
-        spot = float(s.spot[i])
-        sigma_rem = spot * float(s.atm_iv[i]) * math.sqrt(float(s.tau[i]))
-        flip = float(s.gamma_flip[i])
-        live, settled = float(s.net_gex[i]), float(s.settled_net_gex[i])
-        flow = flow_direction(settled, live, s.effective_oi[i], s.chain["oi"].to_numpy())
-        strikes = [
-            {
-                "strike": float(k),
-                "net_gex": float(s.strike_gex[i, j]),
-                "call_gex": float(s.strike_call_gex[i, j]),
-                "put_gex": float(s.strike_put_gex[i, j]),
-                "net_dex": float(s.strike_dex[i, j]),
-                "net_vex": float(s.strike_vex[i, j]),
-                "net_chex": float(s.strike_chex[i, j]),
-                "effective_oi": float(s.strike_oi[i, j]),
-            }
-            for j, k in enumerate(s.strikes.tolist())
-        ]
-        return {
-            "symbol": self.symbol,
-            "underlying_price": spot,
-            "expiration": self.expiration,
-            "as_of": _iso(now),
-            "market_open": True,
-            "time_to_close_hours": round((self.clock.close - now).total_seconds() / 3600, 4),
-            "regime": {
-                "label": s.regime[i],
-                "gamma_flip": _num(round(flip, 2)),
-                "gamma_flip_status": s.gamma_flip_status[i],
-                "spot_vs_flip": None
-                if not math.isfinite(flip)
-                else ("above" if spot >= flip else "below"),
-                "distance_to_flip_dollars": _num(round(spot - flip, 4)),
-                "distance_to_flip_sigmas": _num(round(abs(spot - flip) / sigma_rem, 4))
-                if sigma_rem > 0
-                else None,
-            },
-            "exposures": {
-                "net_gex": live,
-                "net_dex": float(s.net_dex[i]),
-                "net_vex": float(s.net_vex[i]),
-                "net_chex": float(s.net_chex[i]),
-            },
-            "pin_risk": {
-                "magnet_strike": float(s.magnet[i]),
-                "pin_score": float(s.pin_score[i]),
-                "components": {k: float(v[i]) for k, v in s.pin_components.items()},
-                "pin_probability_pct": round(float(s.pin_probability_pct[i]), 2),
-                "max_pain": float(s.max_pain[i]),
-            },
-            "levels": {"call_wall": float(s.call_wall[i]), "put_wall": float(s.put_wall[i])},
-            "flow_direction": flow,
-            "strikes": strikes,
-        }
-
-
-def flow_direction(
-    settled: float, live: float, effective_oi: np.ndarray, settled_oi: np.ndarray
-) -> Payload:
-    """Label how flow moved dealer GEX, by the published rules (5% neutral band) [API].
-
-    ``no_flow`` when no contract's effective OI moved; ``neutral`` inside the band;
-    ``amplifying`` when the same sign grew; ``dampening`` when it shrank; ``regime_flip`` on a
-    sign change or a move away from zero.
-    """
-    moved = np.abs(effective_oi - settled_oi)
-    adjustment = live - settled
-    shift = None if settled == 0 else adjustment / abs(settled)
-    if not (moved > 0).any():
-        label = "no_flow"
-    elif settled == 0:
-        label = "regime_flip" if live != 0 else "neutral"
-    elif live != 0 and (live > 0) != (settled > 0):
-        label = "regime_flip"
-    elif shift is not None and abs(shift) < 0.05:
-        label = "neutral"
-    elif abs(live) > abs(settled):
-        label = "amplifying"
-    else:
-        label = "dampening"
-    pct = "" if shift is None else f" by {abs(shift):.1%}"
-    verbs = {
-        "no_flow": "No flow has moved effective open interest since the open.",
-        "neutral": f"Flow has moved dealer GEX{pct} since the open, inside the 5% neutral band.",
-        "amplifying": f"Flow has amplified dealer GEX{pct} since the open.",
-        "dampening": f"Flow has dampened dealer GEX{pct} since the open.",
-        "regime_flip": "Flow has flipped the sign of dealer GEX since the open.",
-    }
-    return {
-        "label": label,
-        "settled_net_gex": settled,
-        "live_net_gex": live,
-        "flow_gex_adjustment": adjustment,
-        "flow_gex_pct_shift": shift,
-        "contracts_with_flow": int((moved > 0).sum()),
-        "total_abs_delta_contracts": float(moved.sum()),
-        "description": verbs[label],
-    }
+        return snapshot_body(self, now)

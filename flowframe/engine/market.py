@@ -20,11 +20,13 @@ published figure quoted there, [ASSUMPTION] = flowframe's choice where none is p
    log-moneyness in daily sigmas) ``iv = atm * (1 + skew * z + smile * z**2)``; ``skew < 0``
    puts the put skew in, ``smile > 0`` lifts both wings. ``skew**2 < 4 * smile`` keeps every IV
    positive.
-4. **Spot path.** One step per second 09:30:00-16:00:00 ET (23,401 points): GBM at the ATM vol
-   on the trading clock (per-second sigma ``atm * sqrt(1 / (252 * 23400))``, zero drift after
-   the Ito term) plus ``1 + Poisson(jump_rate)`` jumps at uniform times, each of size
-   U(jump_size) with a 60% chance of being down [ASSUMPTION: a few tenths of a percent]. Rounded
-   to cents.
+4. **Spot path.** One step per second 09:30:00-16:00:00 ET (23,401 points): GBM on the trading
+   clock plus ``1 + Poisson(jump_rate)`` jumps at uniform times, each of size U(jump_size) with a
+   60% chance of being down [ASSUMPTION: a few tenths of a percent]. The ATM implied vol prices
+   the whole expected variance, as a market's would: the diffusion vol is
+   ``sqrt(atm**2 - expected jump variance per year)`` (at least half the ATM vol), and the
+   expected jump drift is taken out of the diffusion, so spot is a martingale whose variance the
+   IV states. Rounded to cents.
 5. **Chain.** Strikes every ``strike_step`` covering ``S0 * (1 +- strike_range)``. Total settled
    OI log-uniform in ``profile.oi`` [SRC: 0.2-1.5 M for SPX] (x ``scale``), spread over strikes
    by a Laplace peak at the money (width ``oi_width`` in log-moneyness), x1.5 / x2 / x2.5 at
@@ -155,10 +157,14 @@ class SymbolProfile:
         Quoted spread as a fraction of the option's theoretical value (floored at one tick).
     mid_share : tuple of float, default (0.12, 0.18)
         Range of the share of prints at the mid.
-    jump_rate : float, default 2.0
+    jump_rate : float, default 1.0
         Poisson mean of the spot jumps on top of the one every session has.
-    jump_size : tuple of float, default (0.0015, 0.006)
+    jump_size : tuple of float, default (0.001, 0.004)
         Range of the absolute jump size, as a log return.
+    expiry_weekdays : tuple of int, default (0, 1, 2, 3, 4)
+        Weekdays (Monday = 0) with a same-day expiry: every day for the index products and
+        the big ETFs, fewer for single names [ASSUMPTION: the hosted API's "weekly Mon/Wed/Fri
+        OPEX names on their expiry days"].
     """
 
     spot: float
@@ -180,8 +186,9 @@ class SymbolProfile:
     tick_break: float = 3.0
     spread: float = 0.01
     mid_share: tuple[float, float] = (0.12, 0.18)
-    jump_rate: float = 2.0
-    jump_size: tuple[float, float] = (0.0015, 0.006)
+    jump_rate: float = 1.0
+    jump_size: tuple[float, float] = (0.001, 0.004)
+    expiry_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
 
     def __post_init__(self) -> None:
         positive = ("spot", "strike_step", "prints", "size_alpha", "oi_width", "tick", "tick_wide")
@@ -273,6 +280,46 @@ PROFILES: Final[dict[str, SymbolProfile]] = {
         strike_range=0.06,
         size_alpha=1.45,
         atm_vol=(0.14, 0.25),
+    ),
+    # Single names with weekly expiries only on some weekdays [ASSUMPTION: scale from their
+    # share of listed option volume; higher vol; $2.50 strikes where the price is high].
+    "TSLA": SymbolProfile(
+        spot=420.0,
+        strike_step=2.5,
+        prints=120_000,
+        oi=(1.0e5, 4.0e5),
+        strike_range=0.10,
+        atm_vol=(0.40, 0.70),
+        spread=0.015,
+        expiry_weekdays=(0, 2, 4),
+    ),
+    "NVDA": SymbolProfile(
+        spot=180.0,
+        strike_step=1.0,
+        prints=150_000,
+        oi=(1.5e5, 6.0e5),
+        strike_range=0.08,
+        atm_vol=(0.35, 0.60),
+        spread=0.015,
+        expiry_weekdays=(0, 2, 4),
+    ),
+    "AAPL": SymbolProfile(
+        spot=230.0,
+        strike_step=2.5,
+        prints=60_000,
+        oi=(5.0e4, 2.5e5),
+        strike_range=0.06,
+        atm_vol=(0.20, 0.35),
+        expiry_weekdays=(4,),
+    ),
+    "AMZN": SymbolProfile(
+        spot=220.0,
+        strike_step=2.5,
+        prints=50_000,
+        oi=(5.0e4, 2.0e5),
+        strike_range=0.06,
+        atm_vol=(0.25, 0.40),
+        expiry_weekdays=(4,),
     ),
 }
 
@@ -447,8 +494,17 @@ def _spot_path(
     rng: np.random.Generator, prof: SymbolProfile, sess: _Session
 ) -> tuple[FloatArray, IntArray, FloatArray]:
     """Return the per-second spot (23,401 points), the jump seconds and the jump log returns."""
-    step_vol = sess.atm * math.sqrt(_DAY_YEARS / _SESSION_SECONDS)
-    rets = rng.standard_normal(_SESSION_SECONDS) * step_vol - 0.5 * step_vol**2
+    # the ATM IV prices the whole expected variance, jumps included (as a market would): the
+    # diffusion carries what the jumps leave, and the expected jump drift is compensated
+    lo, hi = prof.jump_size
+    expected_jumps = 1.0 + prof.jump_rate
+    jump_square = (lo * lo + lo * hi + hi * hi) / 3.0  # E[J^2], J ~ U(lo, hi)
+    jump_mean = (1.0 - 2.0 * _JUMP_DOWN_PROB) * (lo + hi) / 2.0  # E[signed J]
+    jump_var_year = expected_jumps * jump_square / _DAY_YEARS
+    diffusion = math.sqrt(max(sess.atm**2 - jump_var_year, 0.25 * sess.atm**2))
+    step_vol = diffusion * math.sqrt(_DAY_YEARS / _SESSION_SECONDS)
+    drift = -0.5 * step_vol**2 - expected_jumps * jump_mean / _SESSION_SECONDS
+    rets = rng.standard_normal(_SESSION_SECONDS) * step_vol + drift
     n_jumps = 1 + int(rng.poisson(prof.jump_rate))
     jump_secs = np.sort(rng.integers(60, _SESSION_SECONDS - 60, n_jumps)).astype(np.int64)
     jump_sign = np.where(rng.random(n_jumps) < _JUMP_DOWN_PROB, -1.0, 1.0)

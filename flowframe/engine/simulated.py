@@ -24,7 +24,7 @@ from flowframe.errors import NotFoundError
 
 __all__ = ["DEFAULT_SYMBOLS", "Simulated"]
 
-DEFAULT_SYMBOLS = ("SPX", "SPY", "QQQ", "IWM")
+DEFAULT_SYMBOLS = ("SPX", "SPY", "QQQ", "IWM", "TSLA", "NVDA", "AAPL", "AMZN")
 DEFAULT_TIME = "15:00"
 
 
@@ -49,8 +49,10 @@ class Simulated:
     speed : float, optional
         Run the clock from the open at this multiple of real time (390 = a session in a
         minute).
-    symbols : sequence of str, default ("SPX", "SPY", "QQQ", "IWM")
-        The simulated universe.
+    symbols : sequence of str, default ("SPX", "SPY", "QQQ", "IWM", "TSLA", "NVDA", "AAPL", "AMZN")
+        The simulated universe. The index products and ETFs expire daily; the single names
+        only on their weekly expiry days (see ``SymbolProfile.expiry_weekdays``), and answer
+        ``no_zero_dte`` on other days.
     scale : float, default 1.0
         Multiplies the number of prints (1.0 = realistic volume; tests use less).
     config : EngineConfig, optional
@@ -138,9 +140,27 @@ class Simulated:
             )
         return self._sources[sym]
 
+    def has_zero_dte(self, symbol: str) -> bool:
+        """Tell whether ``symbol`` has a same-day expiry on this date.
+
+        On weekends the market is shut, which every symbol's source answers with
+        ``session_closed``, so every symbol counts here.
+        """
+        sym = _params.validate_symbol(symbol)
+        weekday = self.date.weekday()
+        return sym in self.symbols and (weekday >= 5 or weekday in PROFILES[sym].expiry_weekdays)
+
+    def next_expiry(self, symbol: str) -> dt.date:
+        """Return the next date after this session's with a same-day expiry for ``symbol``."""
+        days = PROFILES[_params.validate_symbol(symbol)].expiry_weekdays
+        day = self.date + dt.timedelta(days=1)
+        while day.weekday() not in days:
+            day += dt.timedelta(days=1)
+        return day
+
     def _source_for(self, symbol: str) -> Local | None:
         sym = _params.validate_symbol(symbol)
-        return self.local(sym) if sym in self.symbols else None
+        return self.local(sym) if self.has_zero_dte(sym) else None
 
     def _empty(self, req: _params.Request) -> dict[str, Any]:
         """Answer for an unknown symbol as the hosted API does: 200 with no bars."""
@@ -215,6 +235,16 @@ class Simulated:
         src = self._source_for(symbol)
         if src is None:
             req = _params.snapshot(symbol, expiry=expiry)
+            sym = str(req.symbol)
+            if sym in self.symbols:
+                nxt = self.next_expiry(sym).isoformat()
+                return {
+                    "symbol": sym,
+                    "no_zero_dte": True,
+                    "next_zero_dte_expiry": nxt,
+                    "message": f"No 0DTE expiry for {sym} today ({self.date:%A}). "
+                    f"Next expiry: {nxt}.",
+                }
             raise NotFoundError(
                 f"No data for {req.symbol}.",
                 status_code=404,
@@ -230,6 +260,8 @@ class Simulated:
         metric_ = req.params["metric"]
         rows = []
         for sym in self.symbols:
+            if not self.has_zero_dte(sym):
+                continue  # a weekly name off its expiry day has no 0DTE flow to rank
             value = self.local(sym).leaderboard_values(now)[metric_]
             if value is not None:
                 rows.append((value, sym))

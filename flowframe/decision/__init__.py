@@ -1,0 +1,1 @@
+"""The decision layer of the snapshot: headline, setups and probabilities, from engine state."""
