@@ -104,3 +104,12 @@ __all__ = [
     "to_et",
     "top_strikes",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # ``ff.live`` loads on first use: only the live layer imports ipywidgets (DESIGN.md)
+    if name == "live":
+        import importlib
+
+        return importlib.import_module("flowframe.live")
+    raise AttributeError(f"module 'flowframe' has no attribute {name!r}")

@@ -1,0 +1,37 @@
+"""Live widgets: a poller over any source and a dashboard that renders what it gathers.
+
+:class:`Poller` polls one symbol of any source into :class:`LiveData`;
+``ff.live.Dashboard("SPY")`` is the whole panel; its parts (:class:`HeadlinePanel`,
+:class:`HedgePanel`, :class:`SeriesPanel`, :class:`HeatmapPanel`, :class:`LeaderboardPanel`,
+:class:`StatusLine`, :class:`AlertLog`) each render a :class:`LiveData` on their own.
+"""
+
+from __future__ import annotations
+
+from flowframe.live._contract import Alert, LiveData, PollStatus
+from flowframe.live.dashboard import (
+    AlertLog,
+    Dashboard,
+    HeadlinePanel,
+    HeatmapPanel,
+    HedgePanel,
+    LeaderboardPanel,
+    SeriesPanel,
+    StatusLine,
+)
+from flowframe.live.poller import Poller
+
+__all__ = [
+    "Alert",
+    "AlertLog",
+    "Dashboard",
+    "HeadlinePanel",
+    "HeatmapPanel",
+    "HedgePanel",
+    "LeaderboardPanel",
+    "LiveData",
+    "PollStatus",
+    "Poller",
+    "SeriesPanel",
+    "StatusLine",
+]
