@@ -85,6 +85,8 @@ __all__ = [
     "hedge_flow_to_payload",
     "leaderboard_from_payload",
     "leaderboard_to_payload",
+    "pin_values_are_fractions",
+    "regime_categorical",
     "series_from_payload",
     "series_to_payload",
     "snapshot_from_payload",
@@ -498,8 +500,7 @@ def series_from_payload(
         raise SchemaError(f"{what} field 'pin_probability_unit' must be 'pct' or 'fraction'")
     pin = columns["pin_probability_pct"]
     if declared == "auto":
-        finite = pin[~np.isnan(pin)]
-        declared = "fraction" if finite.size and ((finite >= 0) & (finite <= 1)).all() else "pct"
+        declared = "fraction" if pin_values_are_fractions(pin) else "pct"
     if declared == "fraction":
         columns["pin_probability_pct"] = pin * 100.0
     frame = pd.DataFrame(columns, index=pd.DatetimeIndex(index[order], name="t"), copy=False)
@@ -513,6 +514,22 @@ def series_from_payload(
         **_envelope(payload, what),
     }
     return frame
+
+
+def pin_values_are_fractions(values: np.ndarray) -> bool:
+    """Apply the ``"auto"`` unit rule: True when every finite value lies in [0, 1].
+
+    Published bodies write ``pin_probability_pct`` both as 64.1 and as 0.64; a set of values
+    all within [0, 1] is read as fractions. Apply it to as many values as you have: a short
+    window whose pins are all under 1% is ambiguous on its own.
+    """
+    finite = values[np.isfinite(values)]
+    return bool(finite.size) and bool(((finite >= 0) & (finite <= 1)).all())
+
+
+def regime_categorical(values: Iterable[object]) -> Any:
+    """Return regime labels as the series' categorical: known labels first, then others sorted."""
+    return _regime([None if v is None or v != v else str(v) for v in values])
 
 
 _REGIME_CODES: Final[dict[str | None, int]] = {

@@ -43,11 +43,17 @@ import pandas as pd
 import xarray as xr
 
 from flowframe import _params
-from flowframe._constants import BARS, ET, METRICS, REGIMES, SPLIT_COLUMNS
+from flowframe._constants import BARS, ET, METRICS, SPLIT_COLUMNS
 from flowframe._source import Source
 from flowframe.engine.clock import session_bounds
 from flowframe.errors import RateLimitError, TierRestrictedError
-from flowframe.frames import heatmap_from_payload, leaderboard_from_payload, series_from_payload
+from flowframe.frames import (
+    heatmap_from_payload,
+    leaderboard_from_payload,
+    pin_values_are_fractions,
+    regime_categorical,
+    series_from_payload,
+)
 from flowframe.hosted import AsyncFlashAlpha, Quota
 from flowframe.live._contract import Alert, LiveData, PollStatus
 from flowframe.loaders import source_name
@@ -279,13 +285,6 @@ def hedge_from_series(series: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _regime_column(values: pd.Series[Any]) -> pd.Categorical:
-    labels = [None if pd.isna(v) else str(v) for v in values]
-    extra = sorted({v for v in labels if v is not None}.difference(REGIMES))
-    dtype: Any = pd.CategoricalDtype([*REGIMES, *extra])
-    return pd.Categorical(labels, dtype=dtype)
-
-
 def _read_series(payload: Any, source: str) -> tuple[pd.DataFrame, bool]:
     """Read a series window; True when ``pin_probability_pct`` is left raw for :func:`_pin_auto`.
 
@@ -302,8 +301,7 @@ def _read_series(payload: Any, source: str) -> tuple[pd.DataFrame, bool]:
 def _pin_auto(raw: pd.DataFrame) -> pd.DataFrame:
     """Apply the ``"auto"`` unit rule of :func:`series_from_payload` to a whole frame."""
     pin = raw["pin_probability_pct"].to_numpy(dtype=np.float64)
-    finite = pin[np.isfinite(pin)]
-    fraction = bool(finite.size) and bool(((finite >= 0) & (finite <= 1)).all())
+    fraction = pin_values_are_fractions(pin)
     out = raw.copy()
     if fraction:
         out["pin_probability_pct"] = pin * 100.0
@@ -336,7 +334,7 @@ def merge_series(held: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
         both = pd.concat([held, new])
         out = both[~both.index.duplicated(keep="last")].sort_index(kind="stable")
         if "regime" in out.columns:
-            out["regime"] = _regime_column(out["regime"])
+            out["regime"] = regime_categorical(out["regime"])
     out.attrs = dict(new.attrs)
     return out
 
