@@ -401,6 +401,71 @@ def test_no_figure_is_created_after_the_first_tick(run: Run) -> None:
     assert all(artists == run.artists[0] for artists in run.artists)
 
 
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(mimage.imread(io.BytesIO(png), format="png"))
+
+
+def test_blitted_frames_match_a_full_render(run: Run) -> None:
+    """The PNG path redraws only the data artists on a kept background: what it shows must be
+    what a full render of the same figure shows, and most ticks must take that short path."""
+    for name in ("hedge", "series", "heatmap"):
+        panel = getattr(run.dash, name)
+        shown, full = pixels(bytes(panel.widget.value)), pixels(panel.png())
+        assert shown.shape == full.shape
+        differ = np.abs(shown - full).max(axis=-1) > 0.25
+        assert differ.mean() < 0.002, (name, differ.mean())  # a few edge pixels at most
+        assert panel.chart.full_draws < panel.draws
+    # 21 ticks of a running session: the axes stay put on most of them
+    assert run.dash.hedge.chart.full_draws <= run.dash.hedge.draws // 2
+
+
+def test_live_axes_span_the_session(run: Run) -> None:
+    """Time axes show the regular session (09:30-16:00 ET) as it fills, not a moving window."""
+    for name in ("hedge", "series", "heatmap"):
+        ax = getattr(run.dash, name).ax
+        low, high = (
+            pd.Timestamp(matplotlib.dates.num2date(v)).tz_convert("America/New_York")
+            for v in ax.get_xlim()
+        )
+        day = low.normalize()
+        opened, closed = day + pd.Timedelta("9h30min"), day + pd.Timedelta("16h")
+        # the open and the close, or half a bar beyond them (a first bar stamped 09:30)
+        assert opened - pd.Timedelta("1min") <= low <= opened, (name, low)
+        assert closed <= high <= closed + pd.Timedelta("1min"), (name, high)
+
+
+@pytest.mark.parametrize(
+    ("current", "wanted", "expected"),
+    [
+        ((0.0, 10.0), (2.0, 8.0), (0.0, 10.0)),  # fits and fills 60%: kept
+        ((0.0, 10.0), (4.0, 8.0), (3.52, 8.48)),  # fills 40%: rescaled with 12% headroom
+        ((0.0, 10.0), (5.0, 12.0), (4.16, 12.84)),  # does not fit: rescaled
+        ((0.0, 1.0), (600.0, 700.0), (588.0, 712.0)),  # another symbol
+    ],
+)
+def test_sticky_limits(
+    current: tuple[float, float], wanted: tuple[float, float], expected: tuple[float, float]
+) -> None:
+    from flowframe.live.dashboard import _sticky
+
+    assert _sticky(current, wanted) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "nice"),
+    [(1.0, 1.0), (1.1, 1.25), (2.6e6, 3e6), (7.9e-3, 8e-3), (8.1, 10.0), (9.99e9, 1e10)],
+)
+def test_colour_scale_snaps_to_nice_steps(value: float, nice: float) -> None:
+    from matplotlib.colors import Normalize
+
+    from flowframe.live.dashboard import _nice_ceil, _nice_norm
+
+    assert _nice_ceil(value) == pytest.approx(nice)
+    assert _nice_norm(Normalize(-value / 2, value), signed=True) == pytest.approx((-nice, nice))
+    low, high = _nice_norm(Normalize(3.0, 7.3), signed=False)
+    assert (low, high) == pytest.approx((2.5, 7.5))  # span 4.3 -> 5, on steps of 1.25
+
+
 def test_alerts_reach_callbacks_and_the_log(run: Run) -> None:
     dash = run.dash
     assert run.alerts, "a running session raises alerts (crosses, bursts, escalations)"

@@ -55,7 +55,9 @@ import matplotlib.dates
 import matplotlib.patheffects as path_effects
 import numpy as np
 import pandas as pd
+import PIL.Image
 import xarray as xr
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
@@ -124,6 +126,8 @@ AROUND_SPOT: Final = 0.03  # heatmap strikes kept around the session's spot rang
 STRIKE_MARGIN: Final = 3  # and strikes kept beyond the outermost ones with a value
 ACTIVE_SHARE: Final = 0.01  # a strike "has a value" above 1% of the largest |value|
 ALERT_LINES: Final = 50
+STICKY_FILL: Final = 0.5  # live axes rescale once the data fills less than half of them
+STICKY_HEADROOM: Final = 0.12  # and leave this share of the span free on each side
 FLOW_COLOURS: Final = {
     "amplifying": "#d62728",
     "regime_flip": "#9467bd",
@@ -139,6 +143,7 @@ _REGIME_RGBA: Final[Any] = to_rgba_array(
 )
 _PNG_OPTIONS: Final = {"compress_level": 1}  # as small as the default here, and faster
 _MARGINS: Final = {"left": 0.085, "right": 0.845, "top": 0.9, "bottom": 0.22}
+_NICE_STEPS: Final = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 _MAX_REFINE: Final = 4  # a regular heatmap grid has at most 4x the cells of the data
 _UNIX_EPOCH: Final = "1970-01-01T00:00:00"
 _NS_PER_DAY: Final = 86_400e9
@@ -225,6 +230,66 @@ def _limits(
     return lo - pad * span, hi + pad * span
 
 
+def _sticky(
+    current: tuple[float, float], wanted: tuple[float, float], *, headroom: float = STICKY_HEADROOM
+) -> tuple[float, float]:
+    """Return axis limits that hold ``wanted`` and change rarely.
+
+    The current limits are kept while ``wanted`` fits inside them and fills at least
+    :data:`STICKY_FILL` of them; otherwise the new limits are ``wanted`` widened by
+    ``headroom`` of its span on each side. A live chart then keeps its axes (and the
+    background the PNG path blits onto) for many ticks, instead of rescaling on every bar.
+    """
+    low, high = wanted
+    span = high - low
+    c_low, c_high = current
+    if c_low <= low and high <= c_high and span >= STICKY_FILL * (c_high - c_low):
+        return current
+    return low - headroom * span, high + headroom * span
+
+
+def _session_span(x: np.ndarray, spacing: float) -> tuple[float, float]:
+    """Return the x limits of the regular session (09:30-16:00 ET) of the first bar's day.
+
+    ``x`` holds date numbers (days since 1970, UTC). The span is widened to hold every bar
+    (with half a bar's margin), so bars outside regular hours are never cut off.
+    """
+    first = pd.Timestamp(round(float(x[0]) * _NS_PER_DAY), tz="UTC").tz_convert(ET)
+    day = first.normalize()
+    opened = (day + pd.Timedelta(hours=9, minutes=30)).value / _NS_PER_DAY
+    closed = (day + pd.Timedelta(hours=16)).value / _NS_PER_DAY
+    return min(opened, float(x[0]) - spacing / 2.0), max(closed, float(x[-1]) + spacing / 2.0)
+
+
+def _nice_ceil(value: float) -> float:
+    """Round a positive ``value`` up to 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10**k."""
+    if not value > 0 or not math.isfinite(value):
+        return value
+    exponent = math.floor(math.log10(value))
+    scale = 10.0**exponent
+    for step in _NICE_STEPS:
+        if step * scale >= value * (1 - 1e-12):
+            return step * scale
+    return 10.0 * scale
+
+
+def _nice_norm(norm: Normalize, *, signed: bool) -> tuple[float, float]:
+    """Return a colour range holding ``norm``'s, on :func:`_nice_ceil` steps.
+
+    The colour scale of a live heatmap then changes only when the data crosses a step,
+    not on every bar. A signed scale stays symmetric about zero.
+    """
+    low, high = float(norm.vmin or 0.0), float(norm.vmax or 0.0)  # _norm sets both
+    if signed:
+        top = _nice_ceil(max(abs(low), abs(high)))
+        return -top, top
+    span = _nice_ceil(high - low) if high > low else 1.0
+    step = span / 4.0
+    low = math.floor(low / step) * step
+    high = max(low + span, math.ceil(high / step) * step)
+    return low, high
+
+
 def _fingerprint(*parts: Any) -> int:
     """Return a hash of strings, numbers and numpy arrays (by content)."""
     return hash(tuple(p.tobytes() if isinstance(p, np.ndarray) else p for p in parts))
@@ -279,7 +344,14 @@ def _symbol_of(data: LiveData) -> str | None:
 
 
 class _Chart:
-    """One persistent figure and the widget that shows it (an Image or an ipympl canvas)."""
+    """One persistent figure and the widget that shows it (an Image or an ipympl canvas).
+
+    On the PNG path a frame is blitted: the figure without its data artists (axes, ticks,
+    labels, legends; the costly text) is rendered once and kept as a background, and each
+    frame restores it and draws only the ``animated`` artists on top. The background is
+    rendered again whenever :meth:`static_key` changes (an axis limit, a title, a visible
+    axes, the colour scale), so a frame always shows what a full render would.
+    """
 
     def __init__(self, figsize: tuple[float, float], render: Literal["png", "ipympl"]):
         self.render = render
@@ -293,22 +365,63 @@ class _Chart:
             self.widget = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
             self.widget.add_class("ff-image")
         self.draws = 0
+        self.full_draws = 0  # backgrounds rendered (PNG path); draws - full_draws were blits
+        self.animated: list[Artist] = []  # the data artists, drawn in this order
+        self.extra_key: Callable[[], tuple[Any, ...]] = tuple
+        self._background: Any = None
+        self._background_key: tuple[Any, ...] | None = None
         self.message: Text = self.figure.text(
             0.5, 0.5, "waiting for data", ha="center", va="center", color="#777", fontsize=13
         )
+
+    def static_key(self) -> tuple[Any, ...]:
+        """Return what the background shows besides the data artists (limits, texts...)."""
+        parts: list[Any] = [self.message.get_visible(), self.message.get_text()]
+        for ax in self.figure.axes:
+            parts.append(ax.get_visible())
+            parts.extend(ax.viewLim.bounds)
+            parts.append(ax.get_title(loc="left"))
+        parts.extend(self.extra_key())
+        return tuple(parts)
 
     def draw(self) -> None:
         """Push the figure to its widget: PNG bytes, or a draw request to the canvas."""
         if self.render == "ipympl":
             self.figure.canvas.draw_idle()
         else:
-            buffer = io.BytesIO()
-            self.figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs=_PNG_OPTIONS)
-            self.widget.value = buffer.getvalue()
+            self.widget.value = self._blit()
         self.draws += 1
 
+    def _blit(self) -> bytes:
+        canvas: Any = self.figure.canvas  # FigureCanvasAgg (its blit methods are untyped)
+        key = self.static_key()
+        if self._background is None or key != self._background_key:
+            for artist in self.animated:
+                artist.set_animated(True)  # left out of the full render
+            try:
+                canvas.draw()
+            finally:
+                for artist in self.animated:
+                    artist.set_animated(False)
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            self._background_key = self.static_key()
+            self.full_draws += 1
+        else:
+            canvas.restore_region(self._background)
+        renderer = canvas.get_renderer()
+        for artist in self.animated:
+            if artist.get_visible() and (artist.axes is None or artist.axes.get_visible()):
+                artist.draw(renderer)
+        width, height = canvas.get_width_height(physical=True)
+        image = PIL.Image.frombuffer(
+            "RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        )
+        buffer = io.BytesIO()
+        image.save(buffer, format="png", **_PNG_OPTIONS)
+        return buffer.getvalue()
+
     def png(self) -> bytes:
-        """Return the figure as PNG bytes (whatever the rendering path)."""
+        """Return the figure as PNG bytes, from a full render (whatever the rendering path)."""
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs=_PNG_OPTIONS)
         return buffer.getvalue()
@@ -655,6 +768,7 @@ class HedgePanel(_ChartPanel):
             ],
         )
         self.title = ax.set_title("dealer hedge-flow", loc="left", fontsize="medium")
+        self.chart.animated = [self.bars, self.cumulative, self.calls, self.puts, self.spot]
         self.update()
 
     def _prepare(self, data: LiveData) -> tuple[Any, ...] | str:
@@ -696,18 +810,19 @@ class HedgePanel(_ChartPanel):
         self.bars.set_verts(verts)
         sign = np.where(np.isnan(bar), 0, np.where(height >= 0, 1, 2))
         self.bars.set_facecolor(_SIGN_RGBA[sign])
-        self.ax.set_ylim(*_limits(bar, include_zero=True))
-        self.ax.set_xlim(x[0] - spacing / 2.0, x[-1] + spacing / 2.0)  # as the other panels
+        self.ax.set_ylim(*_sticky(self.ax.get_ylim(), _limits(bar, include_zero=True)))
+        self.ax.set_xlim(*_session_span(x, spacing))  # as the other panels
         self.cumulative.set_data(x, cumulative)
         legs = bool(np.isfinite(calls).any() or np.isfinite(puts).any())
         self.calls.set_data(x, calls)
         self.puts.set_data(x, puts)
         self.calls.set_visible(legs)
         self.puts.set_visible(legs)
-        self.twin.set_ylim(*_limits(cumulative, *((calls, puts) if legs else ())))
+        wanted = _limits(cumulative, *((calls, puts) if legs else ()))
+        self.twin.set_ylim(*_sticky(self.twin.get_ylim(), wanted))
         self.spot.set_data(px, py)
         self.price_ax.set_visible(bool(np.isfinite(py).any()))
-        self.price_ax.set_ylim(*_limits(py, pad=0.04))
+        self.price_ax.set_ylim(*_sticky(self.price_ax.get_ylim(), _limits(py, pad=0.04)))
         self.title.set_text(title)
 
 
@@ -741,7 +856,7 @@ class SeriesPanel(_ChartPanel):
             _NO_POLYGONS,
             linewidths=0,
             alpha=REGIME_ALPHA,
-            zorder=0,
+            zorder=1.6,  # over the grid (1.5), the same in a full render and a blitted frame
             transform=ax.get_xaxis_transform(),
         )
         ax.add_collection(self.regimes, autolim=False)
@@ -769,6 +884,7 @@ class SeriesPanel(_ChartPanel):
             ],
         )
         self.title = ax.set_title("spot and dealer levels", loc="left", fontsize="medium")
+        self.chart.animated = [self.regimes, *self.lines.values()]
         self.update()
 
     def _prepare(self, data: LiveData) -> tuple[Any, ...] | str:
@@ -808,8 +924,8 @@ class SeriesPanel(_ChartPanel):
         verts[:, 1, 1] = verts[:, 2, 1] = 1.0
         self.regimes.set_verts(verts)
         self.regimes.set_facecolor(_REGIME_RGBA[codes[starts]])
-        self.ax.set_xlim(x[0] - spacing / 2.0, x[-1] + spacing / 2.0)
-        self.ax.set_ylim(*_limits(*columns, pad=0.05))
+        self.ax.set_xlim(*_session_span(x, spacing))
+        self.ax.set_ylim(*_sticky(self.ax.get_ylim(), _limits(*columns, pad=0.05)))
         self.title.set_text(title)
 
 
@@ -901,6 +1017,15 @@ class HeatmapPanel(_ChartPanel):
         self.colorbar = Colorbar(cax, mappable=self.image)
         self.title = ax.set_title("heatmap", loc="left", fontsize="medium")
         self.children = (W.HBox([self.metric_control, self.mode_control]), self.widget)
+        self._window: tuple[float, float] = (0.0, 0.0)  # strikes shown (sticky)
+        legend = ax.get_legend()
+        assert legend is not None
+        self.chart.animated = [self.image, self.spot, legend]  # the legend over the spot path
+        self.chart.extra_key = lambda: (
+            self.image.get_cmap().name,
+            *self.image.get_clim(),
+            self.colorbar.ax.get_ylabel(),
+        )
         self.update()
 
     @property
@@ -953,6 +1078,10 @@ class HeatmapPanel(_ChartPanel):
         if active.size:
             first, last = active[0] - STRIKE_MARGIN, active[-1] + STRIKE_MARGIN
             keep &= (np.arange(strikes.size) >= first) & (np.arange(strikes.size) <= last)
+        if keep.any():  # a window that moves only when the strikes of interest leave it
+            wanted = (float(strikes[keep].min()), float(strikes[keep].max()))
+            self._window = _sticky(self._window, wanted, headroom=STICKY_HEADROOM / 2)
+            keep = (strikes >= self._window[0]) & (strikes <= self._window[1])
         strikes = strikes[keep]
         values = values[:, keep]
         x = _days(pd.DatetimeIndex(_coordinate(grid, "bar")))
@@ -987,10 +1116,10 @@ class HeatmapPanel(_ChartPanel):
             )
         )
         image.set_cmap("RdBu_r" if signed else "viridis")
-        image.set_clim(norm.vmin, norm.vmax)
+        image.set_clim(*_nice_norm(norm, signed=signed))
         image.set_visible(True)
         self.spot.set_data(x, spot)
-        self.ax.set_xlim(x[0] - spacing / 2.0, x[-1] + spacing / 2.0)
+        self.ax.set_xlim(*_session_span(x, spacing))
         self.ax.set_ylim(strikes[0] - step / 2.0, strikes[-1] + step / 2.0)
         self.colorbar.set_label(units, fontsize="small")
         if units.startswith("USD"):
