@@ -203,6 +203,12 @@ def test_clock_arguments() -> None:
     assert SessionClock(date, now="10:00").now() == pd.Timestamp(
         f"{DAY} 10:00", tz="America/New_York"
     )
+    # the date as text, as everywhere else in flowframe
+    assert SessionClock(DAY, now="10:00").now() == SessionClock(date, now="10:00").now()
+    with pytest.raises(ValueError, match=r"date='18/09/2026' is not allowed; use .*YYYY-MM-DD"):
+        SessionClock("18/09/2026", now="10:00")
+    with pytest.raises(ValueError, match="date=20260918 is not allowed"):
+        SessionClock(20260918, now="10:00")  # type: ignore[arg-type]
 
 
 def test_before_the_open_everything_degrades() -> None:

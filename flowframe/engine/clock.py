@@ -49,8 +49,8 @@ class SessionClock:
 
     Parameters
     ----------
-    date : datetime.date
-        The session date (America/New_York).
+    date : datetime.date or str
+        The session date (America/New_York); a string is ``"YYYY-MM-DD"``.
     now : str, datetime or Timestamp, optional
         Freeze the clock here. A string like ``"14:45"`` is an ET time on ``date``; a full
         timestamp is taken as given (naive = ET).
@@ -64,7 +64,7 @@ class SessionClock:
 
     def __init__(
         self,
-        date: dt.date,
+        date: dt.date | str,
         *,
         now: str | dt.datetime | pd.Timestamp | None = None,
         speed: float | None = None,
@@ -75,6 +75,17 @@ class SessionClock:
             raise ValueError("pass now= (a frozen clock) or speed= (a running clock), not both")
         if speed is not None and not speed > 0:
             raise ValueError(f"speed={speed!r} is not allowed; use a multiple of real time > 0")
+        if isinstance(date, str):
+            try:
+                date = dt.date.fromisoformat(date.strip())
+            except ValueError:
+                raise ValueError(
+                    f"date={date!r} is not allowed; use a session date as YYYY-MM-DD"
+                ) from None
+        elif isinstance(date, dt.datetime) or not isinstance(date, dt.date):
+            raise ValueError(
+                f"date={date!r} is not allowed; use a datetime.date or a YYYY-MM-DD string"
+            )
         self.date = date
         self.open, self.close = session_bounds(date)
         self._frozen = _parse_now(date, now) if now is not None else None
