@@ -202,6 +202,16 @@ def test_range_narrative_names_walls_sigma_and_flip() -> None:
     )
 
 
+def test_range_narrative_when_the_walls_meet() -> None:
+    from flowframe.decision.headline import _narrative
+
+    inp = make(**{**IDEAL["iron_condor"], "put_wall": 600.0, "call_wall": 600.0})
+    assert _narrative(inp, "range", 12.0) == (
+        "Range around 600.00, where the put and call walls meet (positive_gamma). "
+        "1σ to close ±2.00; flip 590.00 (5.00σ away). Pin score 40/100."
+    )
+
+
 def test_breakout_narrative_names_flip_and_flow() -> None:
     inp = make(**IDEAL["breakout_straddle"], accelerating=True, spot_change_30m=-0.25)
     setup = evaluate_setups(inp)

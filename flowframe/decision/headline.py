@@ -166,8 +166,13 @@ def _narrative(inp: DecisionInputs, angle: TradeAngle, pct: float) -> str:
             f"{pct:.0f}% pin prob."
         )
     if angle == "range":
+        walls = (
+            f"Range around {inp.call_wall:.2f}, where the put and call walls meet"
+            if inp.put_wall == inp.call_wall
+            else f"Range between {inp.put_wall:.2f} and {inp.call_wall:.2f}"
+        )
         return (
-            f"Range between {inp.put_wall:.2f} and {inp.call_wall:.2f} ({regime}). "
+            f"{walls} ({regime}). "
             f"1σ to close ±{max(inp.sigma_rem, 0.0):.2f}; {_flip_words(inp)}. "
             f"Pin score {inp.pin_score:.0f}/100."
         )
