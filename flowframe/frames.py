@@ -5,6 +5,13 @@ and returns an object with a fixed schema: the same columns, dtypes and dims wha
 payload holds. Every ``*_to_payload`` writes the object back as a body, for recording and
 serving, so that ``x_from_payload(x_to_payload(obj))`` equals ``obj``.
 
+With the body's JSON text at hand (bytes off the wire, a recording), ``heatmap_from_json``,
+``strike_flow_from_json``, ``series_from_json`` and ``hedge_flow_from_json`` return the same
+objects as ``*_from_payload(orjson.loads(text))``, sooner: they decode once, need not look at
+the type of every zero to rule out a boolean (one scan of the text does), let the decoded
+body go before building the result, and, for series, decode the bars straight into typed
+records with msgspec when it is installed. ``tests/bench/bench_frames.py`` measures them.
+
 Schemas
 -------
 hedge-flow
@@ -54,16 +61,22 @@ decide yourself. Bodies written by :func:`series_to_payload` carry
 
 from __future__ import annotations
 
-import array
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from functools import partial
 from operator import itemgetter
 from types import NoneType
-from typing import Any, Final, Literal, NoReturn
+from typing import Any, Final, Literal, NamedTuple, NoReturn, TypeVar
 
 import numpy as np
+import orjson
 import pandas as pd
 import xarray as xr
+from pandas.api.internals import (  # type: ignore[import-not-found]  # not in pandas-stubs
+    create_dataframe_from_blocks,
+)
+from xarray.indexes import PandasIndex
 
+from flowframe import _fastpath
 from flowframe._checks import read_timestamp
 from flowframe._constants import (
     METRIC_UNITS,
@@ -79,19 +92,23 @@ from flowframe.snapshot import Snapshot, snapshot_from_payload, snapshot_to_payl
 
 __all__ = [
     "Snapshot",
+    "heatmap_from_json",
     "heatmap_from_payload",
     "heatmap_to_payload",
+    "hedge_flow_from_json",
     "hedge_flow_from_payload",
     "hedge_flow_to_payload",
     "leaderboard_from_payload",
     "leaderboard_to_payload",
     "pin_values_are_fractions",
     "regime_categorical",
+    "series_from_json",
     "series_from_payload",
     "series_to_payload",
     "snapshot_from_payload",
     "snapshot_to_payload",
     "split_hedge_flow",
+    "strike_flow_from_json",
     "strike_flow_from_payload",
     "strike_flow_to_payload",
 ]
@@ -124,23 +141,25 @@ def _require_list(payload: Mapping[str, Any], field: str, what: str) -> list[Any
     return value
 
 
-def _bars(payload: Mapping[str, Any], what: str) -> list[Mapping[str, Any]]:
+def _table(payload: Mapping[str, Any], keys: Sequence[str], what: str) -> list[Sequence[Any]]:
+    """Return the ``bars``' values for ``keys``, column by column (None where absent)."""
     bars = _require_list(payload, "bars", what)
-    if all(type(b) is dict for b in bars):  # what JSON decoders give; skip the ABC check
-        return bars
-    for i, b in enumerate(bars):
-        if not isinstance(b, Mapping):
-            raise SchemaError(f"{what} bars[{i}] must be an object, got {type(b).__name__}")
-    return bars
-
-
-def _records(bars: list[Mapping[str, Any]], keys: Sequence[str]) -> list[tuple[Any, ...]]:
-    """Each bar's values for ``keys`` (None where absent), as one tuple per bar."""
+    if set(map(type, bars)) <= {dict}:  # what JSON decoders give; skip the ABC check
+        columns = _fastpath.columns(bars, keys)
+        if columns is not None:
+            return list(columns)
+    else:
+        for i, b in enumerate(bars):
+            if not isinstance(b, Mapping):
+                raise SchemaError(f"{what} bars[{i}] must be an object, got {type(b).__name__}")
+    if not bars or len(keys) < 2:
+        return [[b.get(key) for b in bars] for key in keys]
     try:  # every field present: one C call per bar
         get = itemgetter(*keys)
-        return [get(b) for b in bars]
+        records = [get(b) for b in bars]
     except KeyError:
-        return [tuple(map(b.get, keys)) for b in bars]
+        records = [tuple(map(b.get, keys)) for b in bars]
+    return list(zip(*records, strict=True))
 
 
 def _optional_str(payload: Mapping[str, Any], field: str, what: str) -> str | None:
@@ -150,16 +169,19 @@ def _optional_str(payload: Mapping[str, Any], field: str, what: str) -> str | No
     raise SchemaError(f"{what} field {field!r} must be a string or null, got {value!r}")
 
 
-def _times(values: Sequence[Any], what: str, field: str = "t") -> pd.DatetimeIndex:
-    """Parse bar times to a UTC ``datetime64[ns]`` index, naming the first bad bar."""
-    if values and all(type(v) is str for v in values):
+def _times(values: Sequence[Any], what: str, field: str = "t") -> np.ndarray:
+    """Parse bar times to int64 nanoseconds since the epoch (UTC), naming the first bad bar."""
+    if not values:
+        return np.empty(0, dtype=np.int64)
+    fast = _fastpath.utc_nanoseconds(values)  # the plain forms, vectorised
+    if fast is not None:
+        return fast
+    if all(type(v) is str for v in values):
         try:
             parsed = pd.to_datetime(list(values), format="ISO8601", utc=True)
-            return pd.DatetimeIndex(parsed).as_unit("ns")
+            return pd.DatetimeIndex(parsed).as_unit("ns").asi8
         except (ValueError, TypeError, OverflowError):
             pass
-    elif not values:
-        return pd.DatetimeIndex([], dtype="datetime64[ns, UTC]")
     for i, v in enumerate(values):  # slow path: find the culprit
         if type(v) is not str:
             raise SchemaError(f"{what} bars[{i}].{field} must be an ISO-8601 string, got {v!r}")
@@ -168,6 +190,11 @@ def _times(values: Sequence[Any], what: str, field: str = "t") -> pd.DatetimeInd
         except (ValueError, TypeError, OverflowError):
             raise SchemaError(f"{what} bars[{i}].{field} is not an ISO-8601 time: {v!r}") from None
     raise SchemaError(f"{what} bar times do not parse together (mixed offsets?)")
+
+
+def _time_index(nanoseconds: np.ndarray, name: str) -> pd.DatetimeIndex:
+    """Return a ``datetime64[ns, UTC]`` index over int64 nanoseconds."""
+    return pd.DatetimeIndex(nanoseconds.view("datetime64[ns]"), tz=_UTC, name=name)
 
 
 def _bad_number(values: Iterable[Any]) -> tuple[int, Any] | None:
@@ -179,62 +206,103 @@ def _bad_number(values: Iterable[Any]) -> tuple[int, Any] | None:
     return None
 
 
-def _row_buffer(values: Sequence[Any]) -> array.array[float] | np.ndarray | None:
-    """Convert numbers (None -> NaN) to float64 in a buffer; None when a value is not a number.
+def _pack(values: Sequence[Any], out: np.ndarray) -> bool:
+    """Write numbers and nulls (None -> NaN) into the float64 array ``out``.
 
-    ``array.array("d", ...)`` converts in one C pass and rejects strings, None, containers and
-    huge ints as it goes. A list holding nulls takes a second look that admits only numbers and
-    None. Booleans convert silently, so :func:`_has_bool` looks for them afterwards.
+    False when something else is there (a string, a container, an int too large for a
+    float). Booleans pass as 0.0 / 1.0: callers look for them with :func:`_has_bool`.
     """
-    try:
-        return array.array("d", values)
-    except TypeError:
-        if not set(map(type, values)) <= _NUMERIC_TYPES:
-            return None
-        try:
-            return np.array(values, dtype=np.float64)
-        except OverflowError:
-            return None
-    except OverflowError:
-        return None
+    if _fastpath.pack_floats(values, out):
+        return True
+    nulls = values.count(None)
+    if nulls == len(values):  # an absent field
+        out.fill(np.nan)
+        return True
+    if nulls == 0:
+        return False
+    if nulls > _FEW_NULLS:
+        return _fastpath.pack_floats([np.nan if v is None else v for v in values], out)
+    filled = list(values)
+    at = -1
+    for _ in range(nulls):  # list.index finds each null in C
+        at = filled.index(None, at + 1)
+        filled[at] = np.nan
+    return _fastpath.pack_floats(filled, out)
 
 
-def _vector(values: Sequence[Any]) -> np.ndarray | None:
-    buffer = _row_buffer(values)
-    return None if buffer is None else np.frombuffer(buffer, dtype=np.float64)
+# up to this many nulls in a column, finding them with list.index beats a comprehension
+_FEW_NULLS: Final = 64
 
 
-def _has_bool(arr: np.ndarray, rows: Sequence[Sequence[Any]]) -> bool:
+class _Text:
+    """The JSON text a payload was decoded from, asked at most once whether it has a boolean."""
+
+    __slots__ = ("_answer", "_data")
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        self._data = data
+        self._answer: bool | None = None
+
+    @classmethod
+    def proven(cls) -> _Text:
+        """Stand for a text already decoded by something that lets no boolean into a number."""
+        text = cls(b"")
+        text._answer = True
+        return text
+
+    def bool_free(self) -> bool:
+        """Whether the text has no true/false literal (see ``_fastpath.bool_free``)."""
+        if self._answer is None:
+            self._answer = _fastpath.bool_free(self._data)
+        return self._answer
+
+
+# below this many 0.0/1.0 cells, looking at their types beats scanning the JSON text
+_FEW_SUSPECTS: Final = 32
+
+
+def _has_bool(arr: np.ndarray, rows: Sequence[Sequence[Any]], text: _Text | None = None) -> bool:
     """Whether a JSON true/false hides in ``rows`` (already converted to ``arr``).
 
     A boolean can only have become exactly 0.0 or 1.0, so on dense data only those cells are
-    looked at; when they are many (sparse grids: OI, contracts), one scan of every type is
+    looked at. When they are many (sparse grids: OI, contracts), a scan of the JSON text they
+    came from, if any, settles it in one vectorised pass; otherwise one scan of every type is
     cheaper than picking them out.
     """
     flat = arr.reshape(-1)
-    suspects = np.flatnonzero((flat == 0.0) | (flat == 1.0))
-    if suspects.size == 0:
+    mask = (flat == 0.0) | (flat == 1.0)
+    count = np.count_nonzero(mask)
+    if count == 0:
         return False
-    if suspects.size * 4 > flat.size:
+    if text is not None and count > _FEW_SUSPECTS and text.bool_free():
+        return False
+    if count * 4 > flat.size:
         return any(bool in set(map(type, row)) for row in rows)
     width = len(rows[0])
-    i, j = np.divmod(suspects, width)
+    i, j = np.divmod(np.flatnonzero(mask), width)
     return bool in {type(rows[r][c]) for r, c in zip(i.tolist(), j.tolist(), strict=True)}
 
 
-def _floats(values: Sequence[Any], what: str, field: str) -> np.ndarray:
-    """One float64 array from per-bar values (None -> NaN), naming the first bad bar."""
-    arr = _vector(values)
-    if arr is not None and not _has_bool(arr, [values]):
-        return arr
+def _floats(
+    values: Sequence[Any], what: str, field: str, *, text: _Text | None = None
+) -> np.ndarray:
+    """One float64 array from per-bar values (None -> NaN), naming the first bad bar.
+
+    ``text`` is the JSON text the values were decoded from, when there is one: it can spare
+    the look for booleans (see :func:`_has_bool`).
+    """
+    out = np.empty(len(values), dtype=np.float64)
+    if _pack(values, out) and not _has_bool(out, [values], text):
+        return out
     bad = _bad_number(values)
     i, v = bad if bad is not None else (0, values[0] if values else None)
     raise SchemaError(f"{what} bars[{i}].{field} must be a number or null, got {v!r}")
 
 
-def _matrix(bars: Sequence[Mapping[str, Any]], field: str, width: int, what: str) -> np.ndarray:
+def _matrix(
+    rows: Sequence[Any], field: str, width: int, what: str, *, text: _Text | None = None
+) -> np.ndarray:
     """Build a (bars x strikes) float64 matrix from per-bar arrays, checked against the grid."""
-    rows: list[Any] = [b.get(field) for b in bars]
     if set(map(type, rows)) - {list} or set(map(len, rows)) - {width}:
         for i, row in enumerate(rows):
             if type(row) is not list:
@@ -246,13 +314,11 @@ def _matrix(bars: Sequence[Mapping[str, Any]], field: str, width: int, what: str
                 raise SchemaError(
                     f"{what} bars[{i}].{field} has {len(row)} values but strikes_grid has {width}"
                 )
-    chunks = [_row_buffer(row) for row in rows]
-    for i, chunk in enumerate(chunks):
-        if chunk is None:
+    out, failed = _fastpath.pack_rows(rows, width)
+    for i in failed:  # rows holding a null, or something wrong
+        if not _pack(rows[i], out[i]):
             _raise_bad_cell(rows[i], i, field, what)
-    joined = bytearray().join(chunks)  # type: ignore[arg-type]  # one copy, writable
-    out = np.frombuffer(joined, dtype=np.float64).reshape(len(rows), width)
-    if out.size and _has_bool(out, rows):
+    if out.size and _has_bool(out, rows, text):
         for i, row in enumerate(rows):
             if bool in set(map(type, row)):
                 _raise_bad_cell(row, i, field, what)
@@ -265,12 +331,20 @@ def _raise_bad_cell(row: list[Any], i: int, field: str, what: str) -> NoReturn:
     raise SchemaError(f"{what} bars[{i}].{field}[{j}] must be a number or null, got {v!r}")
 
 
-def _order(index: pd.DatetimeIndex) -> np.ndarray | slice:
-    """Positions that sort ``index`` ascending, keeping the last of duplicated times."""
-    if index.is_monotonic_increasing and index.is_unique:
+def _order(nanoseconds: np.ndarray) -> np.ndarray | slice:
+    """Positions that sort the times ascending, keeping the last of duplicated times."""
+    if (nanoseconds[1:] > nanoseconds[:-1]).all():
         return slice(None)  # the usual case: nothing to reorder, no copy
-    keep = np.flatnonzero(~index.duplicated(keep="last"))
-    return keep[np.argsort(index.asi8[keep], kind="stable")]
+    # np.unique keeps the first of equal values, so look from the end; it sorts, too
+    _, from_end = np.unique(nanoseconds[::-1], return_index=True)
+    return nanoseconds.size - 1 - from_end
+
+
+def _take(values: Sequence[Any], order: np.ndarray | slice) -> Sequence[Any]:
+    """Return ``values`` in ``order`` (positions from :func:`_order`)."""
+    if isinstance(order, slice):
+        return values  # the usual case: in order already
+    return list(map(values.__getitem__, order.tolist()))
 
 
 def _envelope(payload: Mapping[str, Any], what: str) -> dict[Hashable, Any]:
@@ -286,6 +360,45 @@ def _envelope(payload: Mapping[str, Any], what: str) -> dict[Hashable, Any]:
 
 def _source_attr(source: str | None) -> str:
     return source if source is not None else "payload"
+
+
+def _json_bytes(data: Any, what: str) -> bytes | bytearray | memoryview:
+    """Return JSON text as bytes (str is encoded as UTF-8)."""
+    if isinstance(data, str):
+        try:
+            return data.encode()
+        except UnicodeEncodeError as exc:
+            raise SchemaError(f"{what} body is not valid JSON: {exc}") from None
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"{what} JSON must be bytes or str, got {type(data).__name__}")
+    return data
+
+
+def _loads(data: Any, what: str) -> tuple[Any, _Text]:
+    """Decode a JSON body with orjson, and keep its text for :func:`_has_bool`."""
+    text = _json_bytes(data, what)
+    try:
+        payload = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise SchemaError(f"{what} body is not valid JSON: {exc}") from None
+    return payload, _Text(text)
+
+
+_T = TypeVar("_T")
+
+
+def _from_json(data: Any, what: str, read: Callable[[Any, _Text | None], Callable[[], _T]]) -> _T:
+    """Decode ``data``, read it with ``read``, and build the result once the body is gone.
+
+    Readers come in two phases: ``read`` checks the payload and copies out what the result
+    needs (arrays, attrs), returning the step that builds the pandas / xarray object. Letting
+    the decoded body go in between halves peak memory, and the garbage collector passes that
+    building triggers then have a few objects to walk instead of every decoded value.
+    """
+    payload, text = _loads(data, what)
+    build = read(payload, text)
+    del payload
+    return build()
 
 
 # --------------------------------------------------------------------------- writing helpers
@@ -352,17 +465,31 @@ def hedge_flow_from_payload(payload: Any, *, source: str | None = None) -> pd.Da
     t
     2026-06-05 18:40:00+00:00  1240000.0  18432000.0
     """
+    return _read_hedge_flow(payload, None, source)()
+
+
+def hedge_flow_from_json(data: bytes | str, *, source: str | None = None) -> pd.DataFrame:
+    """Read a ``hedge-flow`` body from its JSON text (bytes as received, or str).
+
+    The same frame as ``hedge_flow_from_payload(orjson.loads(data))``, sooner: see
+    :func:`heatmap_from_json`. Text that is not JSON raises :class:`SchemaError`.
+    """
+    return _from_json(data, "hedge-flow", partial(_read_hedge_flow, source=source))
+
+
+def _read_hedge_flow(
+    payload: Any, text: _Text | None, source: str | None
+) -> Callable[[], pd.DataFrame]:
     what = "hedge-flow"
     payload = _require_mapping(payload, what)
-    bars = _bars(payload, what)
-    index = _times([b.get("t") for b in bars], what)
-    data = {col: _floats([b.get(col) for b in bars], what, col) for col in ("bar", "cumulative")}
-    order = _order(index)
-    frame = pd.DataFrame(
-        {col: values[order] for col, values in data.items()},
-        index=pd.DatetimeIndex(index[order], name="t"),
-    )
-    frame.attrs = {
+    times, bar, cumulative = _table(payload, ("t", "bar", "cumulative"), what)
+    nanoseconds = _times(times, what)
+    order = _order(nanoseconds)
+    columns = {
+        "bar": _floats(bar, what, "bar", text=text)[order],
+        "cumulative": _floats(cumulative, what, "cumulative", text=text)[order],
+    }
+    attrs = {
         "symbol": _optional_str(payload, "symbol", what),
         "expiration": _optional_str(payload, "expiration", what),
         "side": _optional_str(payload, "side", what),
@@ -371,6 +498,14 @@ def hedge_flow_from_payload(payload: Any, *, source: str | None = None) -> pd.Da
         "source": _source_attr(source),
         **_envelope(payload, what),
     }
+    return partial(_frame, columns, nanoseconds[order], attrs)
+
+
+def _frame(
+    columns: dict[str, np.ndarray], nanoseconds: np.ndarray, attrs: dict[Hashable, Any]
+) -> pd.DataFrame:
+    frame = pd.DataFrame(columns, index=_time_index(nanoseconds, "t"), copy=False)
+    frame.attrs = attrs
     return frame
 
 
@@ -473,38 +608,89 @@ def series_from_payload(
         Index ``t``; every documented bar field as a column, always, in
         ``flowframe.frames.SERIES_COLUMNS`` order.
     """
+    return _read_series(payload, None, source, pin_probability_unit)()
+
+
+def series_from_json(
+    data: bytes | str, *, source: str | None = None, pin_probability_unit: PinUnit = "auto"
+) -> pd.DataFrame:
+    """Read a ``series`` body from its JSON text (bytes as received, or str).
+
+    The same frame as ``series_from_payload(orjson.loads(data), ...)``, sooner. With msgspec
+    installed, the bars are decoded straight into typed records (no dict per bar, types
+    checked while decoding); a body that msgspec finds anything wrong with, and every body
+    without msgspec, takes the general path, as :func:`heatmap_from_json` does. Text that is
+    not JSON raises :class:`SchemaError`.
+    """
+    text = _json_bytes(data, "series")
+    fast = _fastpath.series_table(text)
+    if fast is None:
+        read = partial(_read_series, source=source, pin_probability_unit=pin_probability_unit)
+        return _from_json(text, "series", read)
+    fields, table = fast
+    return _read_series_table(fields, table, _Text.proven(), source, pin_probability_unit)()
+
+
+# what pandas reads "str" as (python- or pyarrow-backed), resolved once
+_STR: Final[Any] = pd.api.types.pandas_dtype("str")  # Any: pandas-stubs is narrow here
+_SERIES_INDEX: Final = pd.Index(SERIES_COLUMNS)
+# where each kind of series column sits in SERIES_COLUMNS
+_SERIES_FLOATS: Final = np.array(
+    [i for i, col in enumerate(SERIES_COLUMNS) if col in SERIES_FLOAT_COLUMNS]
+)
+_PIN_ROW: Final = [c for c in SERIES_COLUMNS if c in SERIES_FLOAT_COLUMNS].index(
+    "pin_probability_pct"
+)
+
+
+def _read_series(
+    payload: Any, text: _Text | None, source: str | None, pin_probability_unit: PinUnit
+) -> Callable[[], pd.DataFrame]:
+    payload = _require_mapping(payload, "series")
+    table = _table(payload, ("t", *SERIES_COLUMNS), "series")
+    return _read_series_table(payload, table, text, source, pin_probability_unit)
+
+
+def _read_series_table(
+    payload: Mapping[str, Any],
+    columns: Sequence[Sequence[Any]],
+    text: _Text | None,
+    source: str | None,
+    pin_probability_unit: PinUnit,
+) -> Callable[[], pd.DataFrame]:
+    """Read a series from its top-level fields and its bars' columns (``t`` first)."""
     what = "series"
-    payload = _require_mapping(payload, what)
-    bars = _bars(payload, what)
-    # one pass over the bars, then one column at a time
-    table = list(zip(*_records(bars, ("t", *SERIES_COLUMNS)), strict=True))
-    index = _times(table[0] if table else (), what)
-    order = _order(index)
-    columns: dict[str, Any] = {}
-    for k, col in enumerate(SERIES_COLUMNS, start=1):
-        values = table[k] if table else ()
+    times, *table = columns
+    nanoseconds = _times(times, what)
+    order = _order(nanoseconds)
+    # the float columns as one (columns x bars) block, the layout a DataFrame keeps
+    block = np.empty((len(_SERIES_FLOATS), len(nanoseconds)), dtype=np.float64)
+    floats: list[Sequence[Any]] = []
+    strings: list[tuple[int, Sequence[str | None]]] = []
+    for k, (col, values) in enumerate(zip(SERIES_COLUMNS, table, strict=True)):
         if col in SERIES_FLOAT_COLUMNS:
-            columns[col] = _floats(values, what, col)[order]
+            row = block[len(floats)]
+            floats.append(values)
+            if not _pack(values, row):
+                _raise_first_series_error(table, what)
+        elif set(map(type, values)) <= {str, NoneType}:
+            strings.append((k, _take(values, order)))
         else:
-            if not set(map(type, values)) <= {str, NoneType}:
-                i, v = next((i, v) for i, v in enumerate(values) if type(v) not in (str, NoneType))
-                raise SchemaError(f"{what} bars[{i}].{col} must be a string or null, got {v!r}")
-            strings = list(
-                values[order] if isinstance(order, slice) else map(values.__getitem__, order)
-            )
-            columns[col] = _regime(strings) if col == "regime" else pd.array(strings, dtype="str")
+            _raise_first_series_error(table, what)
+    if _has_bool(block, floats, text):
+        _raise_first_series_error(table, what)
+    if not isinstance(order, slice):
+        block = block[:, order]
     declared = payload.get("pin_probability_unit", pin_probability_unit)
     if pin_probability_unit != "auto":
         declared = pin_probability_unit
     if declared not in ("auto", "pct", "fraction"):
         raise SchemaError(f"{what} field 'pin_probability_unit' must be 'pct' or 'fraction'")
-    pin = columns["pin_probability_pct"]
     if declared == "auto":
-        declared = "fraction" if pin_values_are_fractions(pin) else "pct"
+        declared = "fraction" if pin_values_are_fractions(block[_PIN_ROW]) else "pct"
     if declared == "fraction":
-        columns["pin_probability_pct"] = pin * 100.0
-    frame = pd.DataFrame(columns, index=pd.DatetimeIndex(index[order], name="t"), copy=False)
-    frame.attrs = {
+        block[_PIN_ROW] *= 100.0
+    attrs = {
         "symbol": _optional_str(payload, "symbol", what),
         "expiration": _optional_str(payload, "expiration", what),
         "bar_size": _optional_str(payload, "bar_size", what),
@@ -513,7 +699,37 @@ def series_from_payload(
         "pin_probability_unit_read": declared,
         **_envelope(payload, what),
     }
+    return partial(_series_frame, block, strings, nanoseconds[order], attrs)
+
+
+def _series_frame(
+    block: np.ndarray,
+    strings: list[tuple[int, Sequence[str | None]]],
+    nanoseconds: np.ndarray,
+    attrs: dict[Hashable, Any],
+) -> pd.DataFrame:
+    blocks: list[tuple[Any, np.ndarray]] = [(block, _SERIES_FLOATS)]
+    for k, values in strings:
+        array = _regime(values) if SERIES_COLUMNS[k] == "regime" else pd.array(values, dtype=_STR)
+        blocks.append((array, np.array([k])))
+    frame: pd.DataFrame = create_dataframe_from_blocks(
+        blocks,
+        index=_time_index(nanoseconds, "t"),
+        columns=_SERIES_INDEX.copy(),  # a new Index object per frame (its name is settable)
+    )
+    frame.attrs = attrs
     return frame
+
+
+def _raise_first_series_error(table: Sequence[Sequence[Any]], what: str) -> NoReturn:
+    """Raise for the first bad value, column by column: the fast path found one somewhere."""
+    for col, values in zip(SERIES_COLUMNS, table, strict=True):
+        if col in SERIES_FLOAT_COLUMNS:
+            _floats(values, what, col)
+        elif not set(map(type, values)) <= {str, NoneType}:
+            i, v = next((i, v) for i, v in enumerate(values) if type(v) not in (str, NoneType))
+            raise SchemaError(f"{what} bars[{i}].{col} must be a string or null, got {v!r}")
+    raise AssertionError("no bad value in a series body found to hold one")  # pragma: no cover
 
 
 def pin_values_are_fractions(values: np.ndarray) -> bool:
@@ -538,15 +754,22 @@ _REGIME_CODES: Final[dict[str | None, int]] = {
 }
 
 
+_REGIME_DTYPE: Final[Any] = pd.CategoricalDtype(list(REGIMES))  # Any: pandas-stubs is narrow here
+
+
 def _regime(values: Sequence[str | None]) -> Any:
     """Regime labels as a categorical with the known labels first, then any others, sorted."""
-    extra = sorted(v for v in set(values).difference(_REGIME_CODES) if v is not None)
-    categories = [*REGIMES, *extra]
-    lookup: dict[str | None, int] = dict(_REGIME_CODES)
-    lookup.update((label, len(REGIMES) + i) for i, label in enumerate(extra))
-    codes = np.fromiter(map(lookup.__getitem__, values), dtype=np.int8, count=len(values))
-    dtype: Any = pd.CategoricalDtype(categories)  # pandas-stubs types this overload narrowly
-    return pd.Categorical.from_codes(codes, dtype=dtype)
+    n = len(values)
+    try:  # the usual case: known labels only, one shared dtype
+        codes = np.fromiter(map(_REGIME_CODES.__getitem__, values), dtype=np.int8, count=n)
+        dtype = _REGIME_DTYPE
+    except KeyError:
+        extra = sorted(v for v in set(values).difference(_REGIME_CODES) if v is not None)
+        lookup: dict[str | None, int] = dict(_REGIME_CODES)
+        lookup.update((label, len(REGIMES) + i) for i, label in enumerate(extra))
+        codes = np.fromiter(map(lookup.__getitem__, values), dtype=np.int32, count=n)
+        dtype = pd.CategoricalDtype([*REGIMES, *extra])
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def series_to_payload(frame: pd.DataFrame) -> dict[str, Any]:
@@ -578,11 +801,11 @@ def series_to_payload(frame: pd.DataFrame) -> dict[str, Any]:
 def _grid(payload: Mapping[str, Any], what: str) -> tuple[np.ndarray, np.ndarray | slice]:
     """Return the strike grid as sorted float64, and the permutation that sorts it."""
     raw = _require_list(payload, "strikes_grid", what)
-    bad = _bad_number(raw)
-    if bad is not None or any(v is None for v in raw):
+    strikes = np.empty(len(raw), dtype=np.float64)
+    if not _fastpath.pack_floats(raw, strikes) or _has_bool(strikes, [raw]):
+        bad = _bad_number(raw)
         i, v = bad if bad is not None else (raw.index(None), None)
         raise SchemaError(f"{what} strikes_grid[{i}] must be a number, got {v!r}")
-    strikes = np.array(raw, dtype=np.float64)
     if not np.isfinite(strikes).all():
         raise SchemaError(f"{what} strikes_grid holds a non-finite strike")
     if (np.diff(strikes) > 0).all():
@@ -595,25 +818,47 @@ def _grid(payload: Mapping[str, Any], what: str) -> tuple[np.ndarray, np.ndarray
     return strikes, perm
 
 
-def _grid_coords(
-    payload: Mapping[str, Any], bars: list[Mapping[str, Any]], what: str
-) -> tuple[dict[str, Any], np.ndarray | slice, np.ndarray | slice]:
+def _read_grid(
+    payload: Any, arrays: Sequence[str], what: str, text: _Text | None
+) -> tuple[Mapping[str, Any], _Grid]:
+    """Read a grid body: the payload (checked), and what its coords and arrays hold."""
+    payload = _require_mapping(payload, what)
+    times, spot, *columns = _table(payload, ("t", "spot", *arrays), what)
     strikes, perm = _grid(payload, what)
-    index = _times([b.get("t") for b in bars], what)
-    order = _order(index)
-    spot = _floats([b.get("spot") for b in bars], what, "spot")[order]
-    times = index[order].tz_convert(None).as_unit("ns")
-    coords = {  # index objects, so xarray need not build them again
-        "bar": pd.DatetimeIndex(times, name="bar"),
-        "strike": pd.Index(strikes, name="strike"),
-        "spot": ("bar", spot),
+    nanoseconds = _times(times, what)
+    order = _order(nanoseconds)
+    spot_values = _floats(spot, what, "spot", text=text)[order]
+    matrices = [
+        _matrix(rows, name, strikes.size, what, text=text)[order][:, perm]
+        for name, rows in zip(arrays, columns, strict=True)
+    ]
+    grid = _Grid(nanoseconds[order], strikes, spot_values, matrices, attrs={})
+    return payload, grid
+
+
+class _Grid(NamedTuple):
+    """What a grid body holds, copied out of the payload (which can then be let go)."""
+
+    nanoseconds: np.ndarray
+    strikes: np.ndarray
+    spot: np.ndarray
+    matrices: list[np.ndarray]
+    attrs: dict[Hashable, Any]
+
+
+def _grid_coords(grid: _Grid) -> xr.Coordinates:
+    """Coords ``bar`` (naive UTC, ``attrs["timezone"]``), ``strike`` and ``spot``."""
+    # the indexes built once here and handed over, so that xarray need not build them again
+    times = pd.DatetimeIndex(grid.nanoseconds.view("datetime64[ns]"), name="bar")
+    bar = PandasIndex(times, "bar")
+    strike = PandasIndex(pd.Index(grid.strikes, name="strike"), "strike")
+    variables = {
+        **bar.create_variables(),
+        **strike.create_variables(),
+        "spot": xr.Variable("bar", grid.spot),
     }
-    return coords, order, perm
-
-
-def _strikes_width(coords: Mapping[str, Any]) -> int:
-    """Return the number of strikes in the grid coords."""
-    return len(coords["strike"])
+    variables["bar"].attrs["timezone"] = _UTC
+    return xr.Coordinates(variables, indexes={"bar": bar, "strike": strike})
 
 
 def _grid_attrs(payload: Mapping[str, Any], what: str, source: str | None) -> dict[Hashable, Any]:
@@ -653,22 +898,49 @@ def heatmap_from_payload(payload: Any, *, source: str | None = None) -> xr.DataA
         A ``values`` array does not match ``strikes_grid``, a time does not parse, a value is
         not a number; the message names the field and the bar index.
     """
+    return _read_heatmap(payload, None, source)()
+
+
+def heatmap_from_json(data: bytes | str, *, source: str | None = None) -> xr.DataArray:
+    """Read a ``heatmap`` body from its JSON text (bytes as received, or str).
+
+    The same array as ``heatmap_from_payload(orjson.loads(data))``, sooner: the text is
+    decoded once with orjson and its numbers converted in C loops; when the body has many
+    zeros, one vectorised scan of the text for ``true`` / ``false`` spares looking at each
+    zero's type; and the decoded body is let go before the array is built.
+
+    Raises
+    ------
+    SchemaError
+        The text is not JSON, or not a heatmap body (as :func:`heatmap_from_payload`).
+
+    Examples
+    --------
+    >>> body = (b'{"metric": "oi", "strikes_grid": [480, 485], "bars": [{"t": '
+    ...         b'"2026-06-05T18:40:00Z", "spot": 482.1, "values": [1200, null]}]}')
+    >>> heatmap_from_json(body).values.tolist()
+    [[1200.0, nan]]
+    """
+    return _from_json(data, "heatmap", partial(_read_heatmap, source=source))
+
+
+def _read_heatmap(
+    payload: Any, text: _Text | None, source: str | None
+) -> Callable[[], xr.DataArray]:
     what = "heatmap"
-    payload = _require_mapping(payload, what)
-    bars = _bars(payload, what)
-    coords, order, perm = _grid_coords(payload, bars, what)
-    width = _strikes_width(coords)
-    values = _matrix(bars, "values", width, what)[order][:, perm]
+    payload, grid = _read_grid(payload, ("values",), what, text)
     metric = _optional_str(payload, "metric", what)
-    attrs = _grid_attrs(payload, what, source)
-    attrs["metric"] = metric
-    attrs["mode"] = _optional_str(payload, "mode", what)
-    attrs["units"] = METRIC_UNITS.get(metric or "", "unknown")
-    array = xr.DataArray(
-        values, dims=("bar", "strike"), coords=coords, name=metric or "value", attrs=attrs
-    )
-    array["bar"].attrs["timezone"] = _UTC
-    return array
+    grid.attrs.update(_grid_attrs(payload, what, source))
+    grid.attrs["metric"] = metric
+    grid.attrs["mode"] = _optional_str(payload, "mode", what)
+    grid.attrs["units"] = METRIC_UNITS.get(metric or "", "unknown")
+    return partial(_heatmap_array, grid, metric or "value")
+
+
+def _heatmap_array(grid: _Grid, name: str) -> xr.DataArray:
+    (values,) = grid.matrices
+    coords = _grid_coords(grid)
+    return xr.DataArray(values, coords=coords, dims=("bar", "strike"), name=name, attrs=grid.attrs)
 
 
 def strike_flow_from_payload(payload: Any, *, source: str | None = None) -> xr.Dataset:
@@ -680,22 +952,33 @@ def strike_flow_from_payload(payload: Any, *, source: str | None = None) -> xr.D
         ``signed_delta_dollars``, ``signed_gamma_dollars``, ``contracts`` (float64, per-bar
         increments, each with ``attrs["units"]``) on the heatmap's dims and coords.
     """
+    return _read_strike_flow(payload, None, source)()
+
+
+def strike_flow_from_json(data: bytes | str, *, source: str | None = None) -> xr.Dataset:
+    """Read a ``strike-flow`` body from its JSON text (bytes as received, or str).
+
+    The same Dataset as ``strike_flow_from_payload(orjson.loads(data))``, sooner: see
+    :func:`heatmap_from_json`. Text that is not JSON raises :class:`SchemaError`.
+    """
+    return _from_json(data, "strike-flow", partial(_read_strike_flow, source=source))
+
+
+def _read_strike_flow(
+    payload: Any, text: _Text | None, source: str | None
+) -> Callable[[], xr.Dataset]:
     what = "strike-flow"
-    payload = _require_mapping(payload, what)
-    bars = _bars(payload, what)
-    coords, order, perm = _grid_coords(payload, bars, what)
-    width = _strikes_width(coords)
+    payload, grid = _read_grid(payload, STRIKE_FLOW_VARIABLES, what, text)
+    grid.attrs.update(_grid_attrs(payload, what, source))
+    return partial(_strike_flow_dataset, grid)
+
+
+def _strike_flow_dataset(grid: _Grid) -> xr.Dataset:
     data_vars = {
-        name: (
-            ("bar", "strike"),
-            _matrix(bars, name, width, what)[order][:, perm],
-            {"units": STRIKE_FLOW_UNITS[name]},
-        )
-        for name in STRIKE_FLOW_VARIABLES
+        name: (("bar", "strike"), matrix, {"units": STRIKE_FLOW_UNITS[name]})
+        for name, matrix in zip(STRIKE_FLOW_VARIABLES, grid.matrices, strict=True)
     }
-    dataset = xr.Dataset(data_vars, coords=coords, attrs=_grid_attrs(payload, what, source))
-    dataset["bar"].attrs["timezone"] = _UTC
-    return dataset
+    return xr.Dataset(data_vars, coords=_grid_coords(grid), attrs=grid.attrs)
 
 
 def _grid_body(obj: xr.DataArray | xr.Dataset) -> dict[str, Any]:

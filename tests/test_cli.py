@@ -305,7 +305,7 @@ def test_lab_where_a_browser_can_open(
     write_notebook(tmp_path, "01_quickstart.ipynb", "1")
     write_notebook(tmp_path, "02_live_dashboard.ipynb", "1")
     monkeypatch.setattr(_demo, "can_open_browser", lambda: True)
-    monkeypatch.setattr(_demo.os, "geteuid", lambda: 1000, raising=False)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000, raising=False)
     argv = ["demo", "--notebooks", str(tmp_path), "--out", str(tmp_path / "o")]
     assert main([*argv, "--symbol", "SPY", "--date", "2026-09-18"]) == 0
     (proc,) = lab.launched
@@ -334,7 +334,7 @@ def test_lab_without_browser_passes_jupyter_options(
         raise AssertionError("--no-browser decides without detection")
 
     monkeypatch.setattr(_demo, "can_open_browser", never)
-    monkeypatch.setattr(_demo.os, "geteuid", lambda: 1000, raising=False)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000, raising=False)
     argv = ["demo", "--no-browser", "--notebooks", str(tmp_path), "--", "--port", "9999"]
     assert main(argv) == 0
     (proc,) = lab.launched
@@ -349,11 +349,11 @@ def test_lab_without_browser_passes_jupyter_options(
 
 def test_lab_as_root_is_allowed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """JupyterLab refuses to run as root unless told; containers often run as root."""
-    monkeypatch.setattr(_demo.os, "geteuid", lambda: 0, raising=False)
+    monkeypatch.setattr(os, "geteuid", lambda: 0, raising=False)
     assert _demo.lab_command(tmp_path, open_browser=False)[-1] == "--allow-root"
     given = _demo.lab_command(tmp_path, extra=["--allow-root"])
     assert given.count("--allow-root") == 1
-    monkeypatch.setattr(_demo.os, "geteuid", lambda: 1000, raising=False)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000, raising=False)
     assert "--allow-root" not in _demo.lab_command(tmp_path)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+from datetime import datetime
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
 import xarray as xr
@@ -15,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import flowframe as ff
-from flowframe import frames
+from flowframe import _fastpath, frames
 from flowframe._constants import SERIES_COLUMNS, SPLIT_COLUMNS
 from flowframe.samples import SampleSource
 from tests.conftest import load
@@ -653,3 +655,198 @@ def test_arrays_are_writable_and_own_their_data() -> None:
     da.values[0, 0] = 1.0  # no "assignment destination is read-only"
     df = frames.hedge_flow_from_payload(load("hedge_flow_calls_5m.json"))
     df.iloc[0, 0] = 5.0
+
+
+# --------------------------------------------------------------------- JSON text entry points
+
+
+JSON_READERS = {
+    "hedge": (frames.hedge_flow_from_json, frames.hedge_flow_from_payload),
+    "series": (frames.series_from_json, frames.series_from_payload),
+    "heatmap": (frames.heatmap_from_json, frames.heatmap_from_payload),
+    "strike": (frames.strike_flow_from_json, frames.strike_flow_from_payload),
+}
+PAYLOADS = {
+    "hedge": hedge_payloads(),
+    "series": series_payloads(),
+    "heatmap": grid_payloads(),
+    "strike": grid_payloads(arrays=("signed_delta_dollars", "signed_gamma_dollars", "contracts")),
+}
+
+
+def assert_same(a: Any, b: Any) -> None:
+    """Equal values, dtypes, index, coords and attrs (NaN equal to NaN)."""
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    else:
+        xr.testing.assert_identical(a, b)
+    assert a.attrs == b.attrs
+
+
+@contextlib.contextmanager
+def msgspec_switched(on: bool) -> Any:
+    """Run with the msgspec series decoder, if installed, or without it."""
+    with pytest.MonkeyPatch.context() as mp:
+        if not on:
+            mp.setattr(_fastpath, "_msgspec", None)
+        yield
+
+
+NO_MSGSPEC = pytest.mark.skipif(not _fastpath.HAS_MSGSPEC, reason="msgspec is not installed")
+# (reader, whether msgspec may be used): only the series reader has a msgspec path
+JSON_CASES = [
+    pytest.param("hedge", True, id="hedge"),
+    pytest.param("heatmap", True, id="heatmap"),
+    pytest.param("strike", True, id="strike"),
+    pytest.param("series", True, id="series-msgspec", marks=NO_MSGSPEC),
+    pytest.param("series", False, id="series-orjson"),
+]
+
+
+@pytest.mark.parametrize("kind, with_msgspec", JSON_CASES)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_json_readers_equal_the_payload_readers(kind: str, with_msgspec: bool, data: Any) -> None:
+    from_json, from_payload = JSON_READERS[kind]
+    payload = data.draw(PAYLOADS[kind])
+    text = orjson.dumps(payload)
+    with msgspec_switched(with_msgspec):
+        assert_same(from_json(text, source="s"), from_payload(payload, source="s"))
+        assert_same(from_json(text.decode()), from_payload(payload))
+
+
+@pytest.mark.parametrize("kind, with_msgspec", JSON_CASES)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_json_readers_fail_as_the_payload_readers(kind: str, with_msgspec: bool, data: Any) -> None:
+    """Malformed bodies: the same SchemaError (same message) from the text as from the dict."""
+    from_json, from_payload = JSON_READERS[kind]
+    payload = corrupt(data.draw, READERS[kind][1]())
+    try:
+        text = orjson.dumps(payload)
+    except orjson.JSONEncodeError:  # e.g. an int beyond 64 bits: no such JSON from orjson
+        return
+    payload = orjson.loads(text)  # what a decoder gives back (tuples become lists...)
+    with msgspec_switched(with_msgspec):
+        try:
+            expected = from_payload(payload)
+        except ff.SchemaError as exc:
+            with pytest.raises(ff.SchemaError) as got:
+                from_json(text)
+            assert str(got.value) == str(exc)
+        else:
+            assert_same(from_json(text), expected)
+
+
+def test_series_from_json_reads_the_benchmark_body_both_ways() -> None:
+    body = SampleSource(now="12:00").get_series("SPY", bar="30s", minutes=60)
+    for bar in body["bars"][::7]:
+        bar["gamma_flip"] = None
+        bar["atm_iv"] = None
+    body["bars"][3], body["bars"][4] = body["bars"][4], body["bars"][3]  # unsorted
+    body["bars"].append(dict(body["bars"][10]))  # a duplicated t
+    text = orjson.dumps(body)
+    expected = frames.series_from_payload(body)
+    for on in [True, False] if _fastpath.HAS_MSGSPEC else [False]:
+        with msgspec_switched(on):
+            assert_same(frames.series_from_json(text), expected)
+
+
+@pytest.mark.parametrize(
+    "text, error",
+    [
+        (b"", ff.SchemaError),
+        (b"{not json", ff.SchemaError),
+        ('{"bars": [}', ff.SchemaError),
+        (b"[1, 2]", ff.SchemaError),
+        (5, TypeError),
+    ],
+)
+@pytest.mark.parametrize("kind", sorted(JSON_READERS))
+def test_json_readers_reject_what_is_not_a_body(kind: str, text: Any, error: type) -> None:
+    with pytest.raises(error):
+        JSON_READERS[kind][0](text)
+
+
+@pytest.mark.parametrize("zeros", [False, True], ids=["dense", "mostly-zeros"])
+@pytest.mark.parametrize("intruder", [True, False, "1.5", [1.0], {"v": 1}])
+def test_non_numbers_never_slip_through_the_json_path(zeros: bool, intruder: Any) -> None:
+    rows = [[0.0 if zeros and j % 3 else 1000.5 + i + j for j in range(40)] for i in range(30)]
+    rows[21][7] = intruder
+    with pytest.raises(
+        ff.SchemaError, match=r"heatmap bars\[21\]\.values\[7\] must be a number or null"
+    ):
+        frames.heatmap_from_json(orjson.dumps(_grid_body(rows)))
+
+
+def test_true_inside_a_string_does_not_stop_a_zero_heavy_body() -> None:
+    body = _grid_body([[0.0] * 40 for _ in range(30)])
+    body["symbol"] = "true false"  # the text scan finds the words; the types are looked at
+    da = frames.heatmap_from_json(orjson.dumps(body))
+    assert (da.values == 0).all() and da.attrs["symbol"] == "true false"
+
+
+# --------------------------------------------------------------------- fast-path kernels
+
+
+def test_bool_free_is_exactly_the_absence_of_the_literals() -> None:
+    @settings(max_examples=400, deadline=None)
+    @given(st.binary(max_size=24) | st.text("truefalsx ,[]", max_size=24).map(str.encode))
+    def check(text: bytes) -> None:
+        expected = b"true" not in text and b"false" not in text
+        assert _fastpath.bool_free(text) is expected
+        assert _fastpath.bool_free(bytearray(text)) is expected
+
+    check()
+
+
+@st.composite
+def iso_texts(draw: Any) -> str:
+    """ISO-8601 times in the forms the fast parser reads, and near misses of them."""
+    t: datetime = draw(st.datetimes(min_value=datetime(1600, 1, 1), max_value=datetime(2300, 1, 1)))
+    nanos = t.microsecond * 1000 + draw(st.integers(0, 999))
+    digits = draw(st.integers(0, 10))
+    fraction = f"{nanos:09d}"[:digits] if digits <= 9 else "1" * 10
+    text: str = t.strftime("%Y-%m-%dT%H:%M:%S") + ("." + fraction if digits else "")
+    text += str(draw(st.sampled_from(["Z", "+00:00", "", "-04:00", "z"])))
+    if draw(st.booleans()):  # a near miss: one character changed
+        i = draw(st.integers(0, len(text) - 1))
+        text = text[:i] + str(draw(st.sampled_from("0912:-T .Zx"))) + text[i + 1 :]
+    return text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(iso_texts(), min_size=1, max_size=4), st.booleans())
+def test_fast_time_parser_agrees_with_pandas(texts: list[str], same_width: bool) -> None:
+    if same_width:
+        texts = [t for t in texts if len(t) == len(texts[0])]
+    fast = _fastpath.utc_nanoseconds(texts)
+    try:
+        expected = pd.DatetimeIndex(pd.to_datetime(texts, format="ISO8601", utc=True))
+    except (ValueError, TypeError, OverflowError):
+        assert fast is None
+        return
+    if fast is not None:
+        assert fast.tolist() == expected.as_unit("ns").asi8.tolist()
+
+
+def test_fast_time_parser_reads_sessions_and_refuses_odd_forms() -> None:
+    times = [f"2026-09-18T14:{m:02d}:{s:02d}.1234567Z" for m in range(60) for s in (0, 30)]
+    fast = _fastpath.utc_nanoseconds(times)
+    assert fast is not None
+    assert fast.tolist() == pd.to_datetime(times, utc=True).as_unit("ns").asi8.tolist()
+    for odd in (
+        ["2026-09-18T14:00:00Z2", "026-09-18T14:00:00Z"],  # right total, wrong cut
+        ["2026-02-29T14:00:00Z"],  # no such day
+        ["2026-09-18T14:00:00-04:00"],  # an offset: pandas reads those
+        ["2026-09-18T14:00:00Z", 5],
+    ):
+        assert _fastpath.utc_nanoseconds(odd) is None
+
+
+def test_pack_rows_reports_the_rows_it_could_not_pack() -> None:
+    rows: list[list[Any]] = [[1.0, 2], [None, 3.5], [4, "x"], [True, 6.0], [7.25, 8]]
+    out, failed = _fastpath.pack_rows(rows, 2)
+    assert failed == [1, 2]
+    assert out[[0, 3, 4]].tolist() == [[1.0, 2.0], [1.0, 6.0], [7.25, 8.0]]
+    assert out.flags.writeable

@@ -3,12 +3,14 @@
 Run:  .venv/bin/python -m tests.bench.bench_frames   (never collected by pytest)
 
 Cases (the issue's):
-- heatmap, 390 bars x 300 strikes: ``heatmap_from_payload(orjson.loads(b))`` against bare
-  ``orjson.loads(b)`` (goal <= 2x) and against a straightforward conversion (stdlib ``json``,
-  a DataFrame of the bars, a DataFrame of the values, then xarray; goal >= 3x faster);
-- series, 780 bars: the same against ``orjson.loads`` and the straightforward pandas way to
-  the same frame (``pd.DataFrame(json.loads(b)["bars"])``, parsed and sorted times, the
-  documented columns and dtypes); the two results are checked equal.
+- heatmap, 390 bars x 300 strikes: flowframe's bytes entry point ``heatmap_from_json(b)``
+  against bare ``orjson.loads(b)`` (goal <= 2x) and against a straightforward conversion
+  (stdlib ``json``, a DataFrame of the bars, a DataFrame of the values, then xarray; goal >= 3x
+  faster); the dict route ``heatmap_from_payload(orjson.loads(b))`` is timed beside it;
+- series, 780 bars (a few nulls, as the API sends): the same with ``series_from_json`` against
+  ``orjson.loads`` and the straightforward pandas way to the same frame
+  (``pd.DataFrame(json.loads(b)["bars"])``, parsed and sorted times, the documented columns and
+  dtypes). Every route's result is checked equal before timing.
 
 Timings are interleaved (one call of each per round) so that machine noise hits every
 candidate alike; the report gives medians and their ratios, never absolute thresholds.
@@ -17,6 +19,7 @@ candidate alike; the report gives medians and their ratios, never absolute thres
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import statistics
 import sys
@@ -30,7 +33,7 @@ import orjson
 import pandas as pd
 import xarray as xr
 
-from flowframe import frames
+from flowframe import _fastpath, frames
 from flowframe._constants import SERIES_COLUMNS, SERIES_FLOAT_COLUMNS
 from flowframe.samples import SampleSource
 
@@ -54,6 +57,10 @@ def heatmap_bytes(*, dense: bool = False) -> bytes:
 def series_bytes() -> bytes:
     body = SampleSource(seed=1, now="16:00").get_series("SPY", bar="30s", minutes=390)
     assert len(body["bars"]) == 780
+    for bar in body["bars"][::40]:  # the API sends nulls: no flip in range, no IV yet
+        bar["gamma_flip"] = None
+        bar["gamma_flip_status"] = "no_flip_in_range"
+        bar["atm_iv"] = None
     return orjson.dumps(body)
 
 
@@ -93,8 +100,18 @@ def naive_series(raw: bytes) -> pd.DataFrame:
 def heatmap_cases(raw: bytes) -> dict[str, Callable[[], Any]]:
     return {
         "orjson.loads": lambda: orjson.loads(raw),
-        "flowframe": lambda: frames.heatmap_from_payload(orjson.loads(raw)),
+        "flowframe": lambda: frames.heatmap_from_json(raw),
+        "dict route": lambda: frames.heatmap_from_payload(orjson.loads(raw)),
         "naive": lambda: naive_heatmap(raw),
+    }
+
+
+def series_cases(raw: bytes) -> dict[str, Callable[[], Any]]:
+    return {
+        "orjson.loads": lambda: orjson.loads(raw),
+        "flowframe": lambda: frames.series_from_json(raw),
+        "dict route": lambda: frames.series_from_payload(orjson.loads(raw)),
+        "naive": lambda: naive_series(raw),
     }
 
 
@@ -115,36 +132,36 @@ def main() -> int:
     sparse = heatmap_bytes()
     dense = heatmap_bytes(dense=True)
     ser = series_bytes()
-    # the fast path and the naive one agree on the numbers
+    # every route gives the same result (and the naive one the same numbers)
     for heat in (sparse, dense):
-        ours = frames.heatmap_from_payload(orjson.loads(heat))
+        ours = frames.heatmap_from_json(heat)
+        xr.testing.assert_identical(ours, frames.heatmap_from_payload(orjson.loads(heat)))
         np.testing.assert_array_equal(ours.values, naive_heatmap(heat).values)
-    pd.testing.assert_frame_equal(frames.series_from_payload(orjson.loads(ser)), naive_series(ser))
+    ours_series = frames.series_from_json(ser)
+    pd.testing.assert_frame_equal(ours_series, frames.series_from_payload(orjson.loads(ser)))
+    pd.testing.assert_frame_equal(ours_series, naive_series(ser))
 
-    results = {}
-    for label, heat in (("heatmap 390x300, dense", dense), ("heatmap 390x300, half zeros", sparse)):
-        results[label] = measure(heatmap_cases(heat))
-    s = measure(
-        {
-            "orjson.loads": lambda: orjson.loads(ser),
-            "flowframe": lambda: frames.series_from_payload(orjson.loads(ser)),
-            "naive": lambda: naive_series(ser),
-        }
-    )
-    results["series 780 bars"] = s
-
+    results = {
+        "heatmap 390x300, dense": measure(heatmap_cases(dense)),
+        "heatmap 390x300, half zeros": measure(heatmap_cases(sparse)),
+        "series 780 bars": measure(series_cases(ser)),
+    }
+    msgspec = importlib.import_module("msgspec") if _fastpath.HAS_MSGSPEC else None
+    decoder = f"msgspec {msgspec.__version__}" if msgspec else "no msgspec (orjson)"
     lines = [
         f"python {sys.version.split()[0]}, pandas {pd.__version__}, xarray {xr.__version__}, "
-        f"numpy {np.__version__}, orjson {orjson.__version__}; median of {ROUNDS} interleaved rounds",
-        "| case | bytes | orjson.loads | flowframe | naive | flowframe / orjson (goal <= 2x) "
-        "| naive / flowframe (goal >= 3x) |",
-        "|---|---|---|---|---|---|---|",
+        f"numpy {np.__version__}, orjson {orjson.__version__}, series decoder: {decoder}; "
+        f"median of {ROUNDS} interleaved rounds",
+        "| case | bytes | orjson.loads | flowframe (bytes) | dict route | naive "
+        "| flowframe / orjson (goal <= 2x) | dict route / orjson | naive / flowframe (goal >= 3x) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for (case, r), raw in zip(results.items(), (dense, sparse, ser), strict=True):
         lines.append(
             f"| {case} | {len(raw) / 1e6:.2f} MB | {r['orjson.loads'] * 1e3:.2f} ms | "
-            f"{r['flowframe'] * 1e3:.2f} ms | {r['naive'] * 1e3:.2f} ms | "
-            f"{r['flowframe'] / r['orjson.loads']:.2f}x | {r['naive'] / r['flowframe']:.2f}x |"
+            f"{r['flowframe'] * 1e3:.2f} ms | {r['dict route'] * 1e3:.2f} ms | "
+            f"{r['naive'] * 1e3:.2f} ms | {r['flowframe'] / r['orjson.loads']:.2f}x | "
+            f"{r['dict route'] / r['orjson.loads']:.2f}x | {r['naive'] / r['flowframe']:.2f}x |"
         )
     report = "\n".join(lines)
     print(report)
