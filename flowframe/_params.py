@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 from urllib.parse import quote
 
 from flowframe._constants import (
@@ -219,3 +220,31 @@ def _grid_bar(bar: object, endpoint: str) -> str:
     if bar in BARS:
         raise ValueError(f"bar={bar!r} is not allowed for {endpoint}; it serves bar='1m' only")
     return validate_choice(bar, GRID_BARS, "bar")
+
+
+ENDPOINTS: Final = ("snapshot", "series", "hedge-flow", "heatmap", "strike-flow", "leaderboard")
+
+
+def build(endpoint: object, symbol: object = None, **params: object) -> Request:
+    """Return the validated request for ``endpoint`` (a name from :data:`ENDPOINTS`).
+
+    ``symbol`` is required for every endpoint but the leaderboard, which takes none.
+    """
+    name = validate_choice(endpoint, ENDPOINTS, "endpoint")
+    if name == "leaderboard":
+        if symbol is not None:
+            raise ValueError("the leaderboard takes no symbol (it ranks every symbol)")
+        return leaderboard(**params)
+    if symbol is None:
+        raise ValueError(f"the {name} endpoint needs a symbol")
+    builders: dict[str, Callable[..., Request]] = {
+        "snapshot": snapshot,
+        "series": series,
+        "hedge-flow": hedge_flow,
+        "heatmap": heatmap,
+        "strike-flow": strike_flow,
+    }
+    try:
+        return builders[name](symbol, **params)
+    except TypeError as exc:  # an argument this endpoint does not take
+        raise ValueError(f"{name}: {exc}") from None

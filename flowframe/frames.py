@@ -512,6 +512,8 @@ def _frame(
 def split_hedge_flow(calls: Any, puts: Any, *, source: str | None = None) -> pd.DataFrame:
     """Join a ``side=calls`` and a ``side=puts`` body into one frame with both legs.
 
+    Each body is a decoded payload, or its JSON bytes (read by :func:`hedge_flow_from_json`).
+
     Returns
     -------
     pandas.DataFrame
@@ -519,8 +521,12 @@ def split_hedge_flow(calls: Any, puts: Any, *, source: str | None = None) -> pd.
         ``bar`` and ``cumulative`` are the sums of the legs. A time present in one leg only
         has NaN for the other leg and for the sums (flowframe does not guess a missing leg).
     """
-    c = hedge_flow_from_payload(calls, source=source)
-    p = hedge_flow_from_payload(puts, source=source)
+    c, p = (
+        hedge_flow_from_json(body, source=source)
+        if isinstance(body, bytes | str)
+        else hedge_flow_from_payload(body, source=source)
+        for body in (calls, puts)
+    )
     for frame, side in ((c, "calls"), (p, "puts")):
         if frame.attrs["side"] not in (None, side):
             raise SchemaError(

@@ -4,6 +4,10 @@
 :class:`~flowframe.FlashAlpha` client, :class:`~flowframe.samples.SampleSource`, or your own.
 ``source=None`` means ``ff.connect()``: the hosted client when a key is available, the
 simulated session (with one warning) when not.
+
+From the hosted client the loaders take the body's bytes (:meth:`FlashAlpha.get_raw`) and read
+them with the ``*_from_json`` readers, which skip building the decoded dict; other sources hand
+over decoded payloads. Both routes give equal objects.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from flowframe import frames
 from flowframe._constants import SIDES
 from flowframe._params import validate_choice
 from flowframe._source import Source
+from flowframe.hosted._client import FlashAlpha
 from flowframe.snapshot import Snapshot
 
 __all__ = ["heatmap", "hedge_flow", "leaderboard", "series", "snapshot", "strike_flow"]
@@ -71,6 +76,12 @@ def hedge_flow(
     validate_choice(side, (*SIDES, "split"), "side")
     src = _resolve(source)
     name = source_name(src)
+    if isinstance(src, FlashAlpha):
+        legs = ("calls", "puts") if side == "split" else (side,)
+        raw = [src.get_raw("hedge-flow", symbol, side=s, bar=bar, minutes=minutes) for s in legs]
+        if side == "split":
+            return frames.split_hedge_flow(*raw, source=name)
+        return frames.hedge_flow_from_json(raw[0], source=name)
     if side == "split":
         calls = src.get_hedge_flow(symbol, side="calls", bar=bar, minutes=minutes)
         puts = src.get_hedge_flow(symbol, side="puts", bar=bar, minutes=minutes)
@@ -84,6 +95,9 @@ def series(
 ) -> pd.DataFrame:
     """Load the session series (spot, GEX, flip, walls, pin, regime, ...) as a DataFrame."""
     src = _resolve(source)
+    if isinstance(src, FlashAlpha):
+        raw = src.get_raw("series", symbol, bar=bar, minutes=minutes)
+        return frames.series_from_json(raw, source=source_name(src))
     payload = src.get_series(symbol, bar=bar, minutes=minutes)
     return frames.series_from_payload(payload, source=source_name(src))
 
@@ -99,6 +113,9 @@ def heatmap(
 ) -> xr.DataArray:
     """Load the strike x time heatmap of one metric as a (bar x strike) DataArray."""
     src = _resolve(source)
+    if isinstance(src, FlashAlpha):
+        raw = src.get_raw("heatmap", symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
+        return frames.heatmap_from_json(raw, source=source_name(src))
     payload = src.get_heatmap(symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
     return frames.heatmap_from_payload(payload, source=source_name(src))
 
@@ -108,6 +125,9 @@ def strike_flow(
 ) -> xr.Dataset:
     """Load per-strike signed flow as a Dataset on (bar x strike)."""
     src = _resolve(source)
+    if isinstance(src, FlashAlpha):
+        raw = src.get_raw("strike-flow", symbol, bar=bar, minutes=minutes)
+        return frames.strike_flow_from_json(raw, source=source_name(src))
     payload = src.get_strike_flow(symbol, bar=bar, minutes=minutes)
     return frames.strike_flow_from_payload(payload, source=source_name(src))
 

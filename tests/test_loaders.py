@@ -142,3 +142,113 @@ def test_sample_payloads_are_plain_json() -> None:
     ]
     for body in bodies:
         assert orjson.loads(orjson.dumps(body)) == body
+
+
+# --------------------------------------------------------------------------- the bytes route
+
+
+def test_loaders_read_the_hosted_bytes_into_equal_objects(
+    hosted: ff.FlashAlpha, fake_api: FakeAPI
+) -> None:
+    """From the hosted client the loaders read the body's bytes (*_from_json); the objects
+    equal the dict route's, one request each."""
+    import orjson
+    import xarray as xr
+
+    from flowframe import frames
+
+    name = f"FlashAlpha({fake_api.url})"
+    cases: list[tuple[Any, Any, Any]] = [
+        (
+            lambda: ff.series("SPY", bar="1m", source=hosted),
+            lambda: hosted.get_series("SPY", bar="1m"),
+            frames.series_from_payload,
+        ),
+        (
+            lambda: ff.hedge_flow("QQQ", side="calls", bar="5m", minutes=180, source=hosted),
+            lambda: hosted.get_hedge_flow("QQQ", side="calls", bar="5m", minutes=180),
+            frames.hedge_flow_from_payload,
+        ),
+        (
+            lambda: ff.heatmap("QQQ", metric="gex", source=hosted),
+            lambda: hosted.get_heatmap("QQQ", metric="gex"),
+            frames.heatmap_from_payload,
+        ),
+        (
+            lambda: ff.strike_flow("QQQ", source=hosted),
+            lambda: hosted.get_strike_flow("QQQ"),
+            frames.strike_flow_from_payload,
+        ),
+    ]
+    for load, fetch, convert in cases:
+        before = fake_api.count()
+        loaded = load()
+        assert fake_api.count() == before + 1
+        expected = convert(fetch(), source=name)
+        if isinstance(loaded, pd.DataFrame):
+            pd.testing.assert_frame_equal(loaded, expected)
+        else:
+            xr.testing.assert_identical(loaded, expected)
+        assert loaded.attrs == expected.attrs
+    # and get_raw hands over the body exactly as sent
+    raw = hosted.get_raw("heatmap", "QQQ", metric="gex")
+    assert orjson.loads(raw) == hosted.get_heatmap("QQQ", metric="gex")
+
+
+def test_split_over_the_bytes_route(hosted: ff.FlashAlpha) -> None:
+    from flowframe import frames
+
+    df = ff.hedge_flow("SPY", side="split", minutes=30, source=hosted)
+    calls = hosted.get_hedge_flow("SPY", side="calls", minutes=30)
+    puts = hosted.get_hedge_flow("SPY", side="puts", minutes=30)
+    pd.testing.assert_frame_equal(
+        df, frames.split_hedge_flow(calls, puts, source=df.attrs["source"])
+    )
+
+
+def test_a_body_that_is_not_json_through_a_loader(hosted: ff.FlashAlpha, fake_api: FakeAPI) -> None:
+    from tests.fakeapi import Fault
+
+    fake_api.script("heatmap", Fault.not_json())
+    with pytest.raises(ff.SchemaError, match="heatmap body is not valid JSON") as caught:
+        ff.heatmap("SPY", source=hosted)
+    assert KEY not in str(caught.value) and KEY not in repr(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("args", "params", "message"),
+    [
+        (("quotes", "SPY"), {}, r"endpoint='quotes' is not allowed; use one of 'snapshot'"),
+        (("leaderboard", "SPY"), {}, "the leaderboard takes no symbol"),
+        (("heatmap",), {}, "the heatmap endpoint needs a symbol"),
+        (("heatmap", "SPY"), {"metric": "gamma"}, r"metric='gamma' is not allowed"),
+        (("series", "SPY"), {"metric": "gex"}, r"series: .*unexpected keyword argument 'metric'"),
+    ],
+)
+def test_get_raw_validates_before_sending(
+    hosted: ff.FlashAlpha,
+    fake_api: FakeAPI,
+    args: tuple[str, ...],
+    params: dict[str, Any],
+    message: str,
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        hosted.get_raw(*args, **params)
+    assert fake_api.count() == 0
+
+
+def test_async_get_raw(fake_api: FakeAPI) -> None:
+    import asyncio
+
+    import orjson
+
+    async def main() -> bytes:
+        async with ff.AsyncFlashAlpha(KEY, base_url=fake_api.url) as client:
+            with pytest.raises(ValueError, match="the leaderboard takes no symbol"):
+                client.get_raw("leaderboard", "SPY")  # at call time: nothing to await
+            return await client.get_raw("leaderboard", n=3)
+
+    body = asyncio.run(main())
+    assert fake_api.count() == 1
+    with ff.FlashAlpha(KEY, base_url=fake_api.url) as sync:
+        assert orjson.loads(body) == sync.get_leaderboard(n=3)

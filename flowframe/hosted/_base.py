@@ -410,12 +410,12 @@ class BaseClient:
         }
 
     def _on_response(
-        self, response: httpx.Response, request: _params.Request, attempt: int
-    ) -> dict[str, Any] | float:
-        """Return the payload, or the seconds to wait before a retry; raise when final."""
+        self, response: httpx.Response, request: _params.Request, attempt: int, *, raw: bool
+    ) -> dict[str, Any] | bytes | float:
+        """Return the payload (bytes with ``raw``) or the seconds before a retry; or raise."""
         self._note_response(response)
         if response.is_success:
-            return decode_success(response, self._scrub)
+            return response.content if raw else decode_success(response, self._scrub)
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         decision = decide(
             attempt=attempt,

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -82,6 +82,32 @@ class FlashAlpha(BaseClient, EndpointMethods[Payload]):
         self._client = httpx.Client(transport=transport, **self._http_options())
 
     def _get(self, request: _params.Request) -> Payload:
+        return cast(Payload, self._fetch(request, raw=False))
+
+    def get_raw(self, endpoint: str, symbol: str | None = None, **params: Any) -> bytes:
+        """Fetch one endpoint's body as bytes, undecoded.
+
+        The same validation, retries and errors as the ``get_*`` methods; the loaders
+        (``ff.heatmap`` and the rest) read these bytes with the ``*_from_json`` readers of
+        :mod:`flowframe.frames`, which skip building the decoded dict.
+
+        Parameters
+        ----------
+        endpoint : {"snapshot", "series", "hedge-flow", "heatmap", "strike-flow", "leaderboard"}
+            Which endpoint.
+        symbol : str, optional
+            The underlying (every endpoint but the leaderboard).
+        **params
+            The endpoint's parameters, as its ``get_*`` method takes them.
+
+        Returns
+        -------
+        bytes
+            The 2xx body as sent (``SchemaError`` comes later, from whatever reads it).
+        """
+        return cast(bytes, self._fetch(_params.build(endpoint, symbol, **params), raw=True))
+
+    def _fetch(self, request: _params.Request, *, raw: bool) -> Payload | bytes:
         attempt = 0
         while True:
             self.requests_sent += 1
@@ -92,7 +118,7 @@ class FlashAlpha(BaseClient, EndpointMethods[Payload]):
             except httpx.TransportError as exc:
                 delay = self._on_transport_error(exc, request, attempt)
             else:
-                outcome = self._on_response(response, request, attempt)
+                outcome = self._on_response(response, request, attempt, raw=raw)
                 if not isinstance(outcome, float):
                     return outcome
                 delay = outcome
@@ -151,6 +177,20 @@ class AsyncFlashAlpha(BaseClient, EndpointMethods[Awaitable[Payload]]):
         self._client = httpx.AsyncClient(transport=transport, **self._http_options())
 
     async def _get(self, request: _params.Request) -> Payload:
+        return cast(Payload, await self._fetch(request, raw=False))
+
+    def get_raw(self, endpoint: str, symbol: str | None = None, **params: Any) -> Awaitable[bytes]:
+        """Fetch one endpoint's body as bytes, undecoded (see :meth:`FlashAlpha.get_raw`).
+
+        A bad parameter raises ``ValueError`` here, before the awaitable exists, as the
+        ``get_*`` methods do.
+        """
+        return self._fetch_bytes(_params.build(endpoint, symbol, **params))
+
+    async def _fetch_bytes(self, request: _params.Request) -> bytes:
+        return cast(bytes, await self._fetch(request, raw=True))
+
+    async def _fetch(self, request: _params.Request, *, raw: bool) -> Payload | bytes:
         attempt = 0
         while True:
             self.requests_sent += 1
@@ -161,7 +201,7 @@ class AsyncFlashAlpha(BaseClient, EndpointMethods[Awaitable[Payload]]):
             except httpx.TransportError as exc:
                 delay = self._on_transport_error(exc, request, attempt)
             else:
-                outcome = self._on_response(response, request, attempt)
+                outcome = self._on_response(response, request, attempt, raw=raw)
                 if not isinstance(outcome, float):
                     return outcome
                 delay = outcome
