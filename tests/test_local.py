@@ -349,3 +349,46 @@ def test_weekly_names_off_their_expiry_day() -> None:
     board = ff.leaderboard(metric="heat", source=tuesday)
     assert sorted(board["symbol"]) == ["IWM", "QQQ", "SPX", "SPY"]
     assert ff.snapshot("TSLA", source=tuesday).status == "no_zero_dte"
+
+
+def test_at_steps_through_a_day_without_recomputing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sim.at(now)`` answers exactly as a source built at ``now`` would, and every source
+    made from one day shares each symbol's session, computed once."""
+    from flowframe.engine import core
+    from flowframe.engine import local as local_module
+
+    calls: list[str] = []
+    original = core.compute_session
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs["symbol"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(local_module, "compute_session", counting)
+    day = Simulated(seed=5, date=DAY, scale=0.02, symbols=("SPY", "QQQ"))
+    steps = {now: day.at(now) for now in ("09:45", "12:30", "15:15")}
+    for now, sim in steps.items():
+        fresh = Simulated(seed=5, date=DAY, now=now, scale=0.02, symbols=("SPY", "QQQ"))
+        assert sim.get_series("SPY", bar="1m", minutes=390) == fresh.get_series(
+            "SPY", bar="1m", minutes=390
+        )
+        assert sim.get_snapshot("SPY") == fresh.get_snapshot("SPY")
+        assert sim.get_leaderboard(n=2) == fresh.get_leaderboard(n=2)
+        assert sim.clock.now() == pd.Timestamp(f"{DAY} {now}", tz="America/New_York")
+    # the steps computed each symbol once between them (the fresh sources once each as well)
+    assert calls.count("SPY") == 1 + 3 and calls.count("QQQ") == 1 + 3
+    # at() of an at() still shares the day; the original keeps its own clock
+    assert steps["12:30"].at("13:00").local("SPY").state is day.local("SPY").state
+    assert day.clock.now() == pd.Timestamp(f"{DAY} 15:00", tz="America/New_York")  # default
+    assert len(ff.hedge_flow("SPY", bar="1m", minutes=390, source=steps["09:45"])) == 15
+
+
+def test_local_at_shares_the_computed_session(sim: Simulated) -> None:
+    base = sim.local("SPY")
+    early = base.at("10:00")
+    assert early.state is base.state and early.clock is not base.clock
+    assert early.get_hedge_flow("SPY", bar="1m", minutes=390)["bars"][-1]["t"].startswith(
+        f"{DAY}T13:59"
+    )
+    with pytest.raises(ValueError, match="date"):
+        base.at("not a time")

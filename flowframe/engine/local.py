@@ -18,6 +18,7 @@ Payloads have exactly the hosted API's shapes (see ``reference/API.md``), comput
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -135,6 +136,32 @@ class Local:
             )
             self._inputs = None  # the state holds what is needed
         return self._state
+
+    def at(self, now: str | dt.datetime | pd.Timestamp) -> Local:
+        """Return this source with its clock frozen at ``now``, sharing the computed session.
+
+        The session is computed once (here, if it was not yet); every source returned by
+        ``at`` answers from that same state, so stepping through a day costs no
+        recomputation.
+
+        Parameters
+        ----------
+        now : str, datetime or Timestamp
+            ``"12:30"`` is 12:30 ET on the session date; a full timestamp is taken as given
+            (naive = ET).
+
+        Returns
+        -------
+        Local
+            A new source; this one (and its clock) is unchanged.
+        """
+        return self._with_clock(SessionClock(self.date, now=now))
+
+    def _with_clock(self, clock: SessionClock) -> Local:
+        self.state  # noqa: B018 - computed once, then shared by every copy
+        other = copy.copy(self)
+        other.clock = clock
+        return other
 
     @property
     def quota(self) -> None:

@@ -8,6 +8,7 @@ the engine ate. The same seed gives the same sessions, byte for byte.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -101,6 +102,7 @@ class Simulated:
         self._config = config or EngineConfig()
         self._markets: dict[str, Market] = {}
         self._sources: dict[str, Local] = {}
+        self._root: Simulated | None = None  # the source this one was made from by at()
         self.name = f"Simulated(seed={seed}, {day.isoformat()})"
 
     def __repr__(self) -> str:
@@ -122,9 +124,40 @@ class Simulated:
             self._markets[sym] = generate_market(sym, self.date, self.seed, scale=self.scale)
         return self._markets[sym]
 
+    def at(self, now: str | dt.datetime | pd.Timestamp) -> Simulated:
+        """Return the same simulated day with the clock frozen at ``now``.
+
+        The markets and the computed sessions are shared with this source (each symbol's
+        session is computed once, by whichever source needs it first), so stepping through
+        a day (the open, midday, the power hour) costs no recomputation.
+
+        Parameters
+        ----------
+        now : str, datetime or Timestamp
+            ``"12:30"`` is 12:30 ET on the session date; a full timestamp is taken as given
+            (naive = ET).
+
+        Returns
+        -------
+        Simulated
+            A new source; this one (and its clock) is unchanged.
+
+        Examples
+        --------
+        >>> day = ff.Simulated(seed=8, date="2026-09-18")  # doctest: +SKIP
+        >>> ff.snapshot("SPX", source=day.at("09:45")).headline.trade_angle  # doctest: +SKIP
+        """
+        other = copy.copy(self)
+        other.clock = SessionClock(self.date, now=now)
+        other._sources = {}
+        other._root = self._root or self
+        return other
+
     def local(self, symbol: str) -> Local:
         """Return the engine source of one symbol (built on first use)."""
         sym = _params.validate_symbol(symbol)
+        if sym not in self._sources and self._root is not None:
+            self._sources[sym] = self._root.local(sym)._with_clock(self.clock)
         if sym not in self._sources:
             m = self.market(sym)
             # the engine eats the raw tape: quotes, not the generator's true sides, so
