@@ -9,6 +9,7 @@ and cards each notebook promises.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -111,6 +112,10 @@ def _quickstart(nb: Any) -> None:
 
 def _live_dashboard(nb: Any) -> None:
     assert _with_mime(nb, WIDGET_VIEW), "the dashboard renders as a widget view"
+    # the session moved while the notebook waited, and the figures are kept as pictures
+    ticks = re.search(r"(\d+) ticks; session clock (\d\d:\d\d) ET", _stream(nb, "stdout"))
+    assert ticks is not None and int(ticks.group(1)) >= 5 and ticks.group(2) > "10:30", ticks
+    assert len(_with_mime(nb, "image/png")) >= 3, "hedge-flow, series and heatmap as PNG"
 
 
 def _playbook(nb: Any) -> None:
