@@ -13,6 +13,8 @@ over decoded payloads. Both routes give equal objects.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pandas as pd
 import xarray as xr
@@ -24,6 +26,8 @@ from flowframe._source import Source
 from flowframe.hosted._client import FlashAlpha
 from flowframe.snapshot import Snapshot
 
+_T = TypeVar("_T")
+
 __all__ = ["heatmap", "hedge_flow", "leaderboard", "series", "snapshot", "strike_flow"]
 
 
@@ -33,6 +37,22 @@ def _resolve(source: Source | None) -> Source:
 
         return connect()
     return source
+
+
+def _body(src: Source, endpoint: str, symbol: str, **params: Any) -> Any:
+    """Fetch one body: its bytes from the hosted client, the decoded payload from others."""
+    if isinstance(src, FlashAlpha):
+        return src.get_raw(endpoint, symbol, **params)
+    fetch: Callable[..., Any] = getattr(src, "get_" + endpoint.replace("-", "_"))
+    return fetch(symbol, **params)
+
+
+def _read(
+    body: Any, from_json: Callable[..., _T], from_payload: Callable[..., _T], name: str
+) -> _T:
+    """Read a body with the reader for its form (bytes, or a decoded payload)."""
+    read = from_json if isinstance(body, bytes) else from_payload
+    return read(body, source=name)
 
 
 def source_name(source: object) -> str:
@@ -76,18 +96,14 @@ def hedge_flow(
     validate_choice(side, (*SIDES, "split"), "side")
     src = _resolve(source)
     name = source_name(src)
-    if isinstance(src, FlashAlpha):
-        legs = ("calls", "puts") if side == "split" else (side,)
-        raw = [src.get_raw("hedge-flow", symbol, side=s, bar=bar, minutes=minutes) for s in legs]
-        if side == "split":
-            return frames.split_hedge_flow(*raw, source=name)
-        return frames.hedge_flow_from_json(raw[0], source=name)
     if side == "split":
-        calls = src.get_hedge_flow(symbol, side="calls", bar=bar, minutes=minutes)
-        puts = src.get_hedge_flow(symbol, side="puts", bar=bar, minutes=minutes)
+        calls, puts = (
+            _body(src, "hedge-flow", symbol, side=leg, bar=bar, minutes=minutes)
+            for leg in ("calls", "puts")
+        )
         return frames.split_hedge_flow(calls, puts, source=name)
-    payload = src.get_hedge_flow(symbol, side=side, bar=bar, minutes=minutes)
-    return frames.hedge_flow_from_payload(payload, source=name)
+    body = _body(src, "hedge-flow", symbol, side=side, bar=bar, minutes=minutes)
+    return _read(body, frames.hedge_flow_from_json, frames.hedge_flow_from_payload, name)
 
 
 def series(
@@ -95,11 +111,8 @@ def series(
 ) -> pd.DataFrame:
     """Load the session series (spot, GEX, flip, walls, pin, regime, ...) as a DataFrame."""
     src = _resolve(source)
-    if isinstance(src, FlashAlpha):
-        raw = src.get_raw("series", symbol, bar=bar, minutes=minutes)
-        return frames.series_from_json(raw, source=source_name(src))
-    payload = src.get_series(symbol, bar=bar, minutes=minutes)
-    return frames.series_from_payload(payload, source=source_name(src))
+    body = _body(src, "series", symbol, bar=bar, minutes=minutes)
+    return _read(body, frames.series_from_json, frames.series_from_payload, source_name(src))
 
 
 def heatmap(
@@ -113,11 +126,8 @@ def heatmap(
 ) -> xr.DataArray:
     """Load the strike x time heatmap of one metric as a (bar x strike) DataArray."""
     src = _resolve(source)
-    if isinstance(src, FlashAlpha):
-        raw = src.get_raw("heatmap", symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
-        return frames.heatmap_from_json(raw, source=source_name(src))
-    payload = src.get_heatmap(symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
-    return frames.heatmap_from_payload(payload, source=source_name(src))
+    body = _body(src, "heatmap", symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
+    return _read(body, frames.heatmap_from_json, frames.heatmap_from_payload, source_name(src))
 
 
 def strike_flow(
@@ -125,11 +135,10 @@ def strike_flow(
 ) -> xr.Dataset:
     """Load per-strike signed flow as a Dataset on (bar x strike)."""
     src = _resolve(source)
-    if isinstance(src, FlashAlpha):
-        raw = src.get_raw("strike-flow", symbol, bar=bar, minutes=minutes)
-        return frames.strike_flow_from_json(raw, source=source_name(src))
-    payload = src.get_strike_flow(symbol, bar=bar, minutes=minutes)
-    return frames.strike_flow_from_payload(payload, source=source_name(src))
+    body = _body(src, "strike-flow", symbol, bar=bar, minutes=minutes)
+    return _read(
+        body, frames.strike_flow_from_json, frames.strike_flow_from_payload, source_name(src)
+    )
 
 
 def snapshot(

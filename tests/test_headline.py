@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from flowframe.decision.headline import headline, severity, severity_reasons, trade_angle
 from flowframe.decision.inputs import DecisionInputs
 from flowframe.decision.setups import PLAYS, WAIT, evaluate_setups
-from tests.test_setups import IDEAL, decision_inputs, make
+from tests.test_setups import HOSTED_EXAMPLE, IDEAL, decision_inputs, make
 
 
 def calm(**kw: Any) -> DecisionInputs:
@@ -173,16 +173,7 @@ def test_wait_is_low_signal() -> None:
 
 
 def test_pin_narrative_matches_the_hosted_example() -> None:
-    inp = make(
-        spot=600.42,
-        magnet=600.0,
-        call_wall=603.0,
-        put_wall=598.0,
-        pin_score=71.0,
-        sigma_rem=2.04,
-        hours_left=1.5,
-        flow_label="amplifying",
-    )
+    inp = make(**HOSTED_EXAMPLE)
     head = headline(inp, evaluate_setups(inp), 0.64)
     assert (
         head["narrative"]

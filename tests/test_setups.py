@@ -77,6 +77,18 @@ def keys(items: list[dict[str, Any]]) -> list[str]:
     return [v["key"] for v in items]
 
 
+# the hosted article's example: SPY 600.42, magnet 600, walls 598/603, pin score 71
+HOSTED_EXAMPLE: dict[str, Any] = {
+    "spot": 600.42,
+    "magnet": 600.0,
+    "call_wall": 603.0,
+    "put_wall": 598.0,
+    "pin_score": 71.0,
+    "sigma_rem": 2.04,
+    "hours_left": 1.5,
+    "flow_label": "amplifying",
+}
+
 # One state per play that meets every one of its conditions, and, per condition, the change
 # that breaks exactly that condition, with the start of its audit text.
 IDEAL: dict[str, dict[str, Any]] = {
@@ -359,17 +371,7 @@ def test_without_listed_strikes_hints_are_raw_prices_in_order() -> None:
 
 
 def test_positive_gamma_with_tight_walls_makes_the_lotto_an_anti_setup() -> None:
-    # the hosted article's example: SPY 600.42, magnet 600, walls 598/603, pin score 71
-    inp = make(
-        spot=600.42,
-        magnet=600.0,
-        call_wall=603.0,
-        put_wall=598.0,
-        pin_score=71.0,
-        sigma_rem=2.04,
-        hours_left=1.5,
-        flow_label="amplifying",
-    )
+    inp = make(**HOSTED_EXAMPLE)
     block = evaluate_setups(inp)
     assert block["primary"]["display_name"] == "Iron Fly"
     assert block["primary"]["confidence"] == "high"

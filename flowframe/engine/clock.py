@@ -17,7 +17,14 @@ import pandas as pd
 
 from flowframe._constants import ET
 
-__all__ = ["SessionClock", "session_bounds"]
+__all__ = ["SessionClock", "latest_weekday", "session_bounds"]
+
+
+def latest_weekday(day: dt.date) -> dt.date:
+    """Return ``day``, or the Friday before it when it falls on a weekend (no holidays)."""
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
 
 
 def session_bounds(date: dt.date) -> tuple[pd.Timestamp, pd.Timestamp]:

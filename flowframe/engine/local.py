@@ -30,7 +30,7 @@ import pandas as pd
 from flowframe import _params
 from flowframe._constants import BAR_SECONDS
 from flowframe.decision.snapshot import snapshot_body
-from flowframe.engine.clock import SessionClock
+from flowframe.engine.clock import SessionClock, latest_weekday
 from flowframe.engine.core import N_SAMPLES, EngineConfig, SessionState, compute_session
 from flowframe.engine.schemas import SAMPLE_SECONDS
 from flowframe.errors import NotFoundError
@@ -53,13 +53,6 @@ def _nums(values: np.ndarray) -> list[float | None]:
     if not np.isfinite(values).all():
         out = [v if v is not None and math.isfinite(v) else None for v in out]
     return out
-
-
-def _previous_weekday(day: dt.date) -> dt.date:
-    day -= dt.timedelta(days=1)
-    while day.weekday() >= 5:
-        day -= dt.timedelta(days=1)
-    return day
 
 
 class Local:
@@ -413,7 +406,7 @@ class Local:
         now = self._now()
         if not self._market_open(now):
             after = self.has_session and now >= self.clock.close
-            last = self.date if after else _previous_weekday(self.date)
+            last = self.date if after else latest_weekday(self.date - dt.timedelta(days=1))
             return {
                 "symbol": self.symbol,
                 "session_closed": True,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from flowframe import _params
 from flowframe._constants import ET
-from flowframe.engine.clock import SessionClock
+from flowframe.engine.clock import SessionClock, latest_weekday
 from flowframe.engine.core import EngineConfig
 from flowframe.engine.local import Local, _iso
 from flowframe.engine.market import PROFILES, Market, generate_market
@@ -27,12 +27,6 @@ __all__ = ["DEFAULT_SYMBOLS", "Simulated"]
 
 DEFAULT_SYMBOLS = ("SPX", "SPY", "QQQ", "IWM", "TSLA", "NVDA", "AAPL", "AMZN")
 DEFAULT_TIME = "15:00"
-
-
-def _latest_weekday(today: dt.date) -> dt.date:
-    while today.weekday() >= 5:
-        today -= dt.timedelta(days=1)
-    return today
 
 
 class Simulated:
@@ -77,7 +71,7 @@ class Simulated:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ValueError(f"seed={seed!r} is not allowed; use an int")
         if date is None:
-            day = _latest_weekday(pd.Timestamp.now(tz=ET).date())
+            day = latest_weekday(pd.Timestamp.now(tz=ET).date())
         else:
             text = _params.validate_expiry(date)
             assert text is not None
