@@ -51,7 +51,7 @@ def _read(
     body: Any, from_json: Callable[..., _T], from_payload: Callable[..., _T], name: str
 ) -> _T:
     """Read a body with the reader for its form (bytes, or a decoded payload)."""
-    read = from_json if isinstance(body, bytes) else from_payload
+    read = from_json if isinstance(body, bytes | str) else from_payload
     return read(body, source=name)
 
 
