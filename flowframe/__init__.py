@@ -1,30 +1,23 @@
 """flowframe: 0DTE dealer-flow data as pandas DataFrames, xarray arrays and live widgets.
 
-Sources answer the six endpoints with wire payloads; :mod:`flowframe.frames` converts them;
-the loaders (``ff.hedge_flow``, ``ff.series``, ...) do both; ``df.flow`` / ``da.flow`` forward
-to the plotting and analysis functions exported here.
+Sources (:mod:`flowframe.sources`) answer the six endpoints with wire payloads;
+:mod:`flowframe.frames` converts them; the loaders (``ff.hedge_flow``, ``ff.series``, ...) do
+both; ``df.flow`` / ``da.flow`` forward to :mod:`flowframe.plotting` and
+:mod:`flowframe.analysis`; :mod:`flowframe.live` holds the widgets.
+
+``import flowframe`` loads only what the loaders and the accessors need (pandas, xarray,
+orjson, msgspec). The hosted client (httpx), the engine (scipy), plotting (matplotlib) and the
+widgets (ipywidgets) load on first use of a name that needs them.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from flowframe import _moved
 from flowframe import accessor as _accessor  # noqa: F401  (registers df.flow, da.flow, ds.flow)
-from flowframe._connect import connect
-from flowframe._source import Source
 from flowframe._version import __version__
-from flowframe.analysis import (
-    accelerating_runs,
-    bursts,
-    heatmap_profile,
-    heatmap_to_delta,
-    resample_flow,
-    rolling_flow,
-    rolling_flows,
-    sign_flips,
-    to_et,
-    top_strikes,
-)
-from flowframe.engine.clock import SessionClock
-from flowframe.engine.core import EngineConfig
-from flowframe.engine.local import Local
-from flowframe.engine.simulated import Simulated
 from flowframe.errors import (
     APIConnectionError,
     APIError,
@@ -41,18 +34,90 @@ from flowframe.errors import (
     ServerError,
     TierRestrictedError,
 )
-from flowframe.hosted import AsyncFlashAlpha, FlashAlpha, Quota
-from flowframe.loaders import heatmap, hedge_flow, leaderboard, series, snapshot, strike_flow
-from flowframe.plotting import (
-    format_money,
-    money_formatter,
-    plot_heatmap,
-    plot_hedge,
-    plot_profile,
-    plot_series,
+from flowframe.frames.loaders import (
+    heatmap,
+    hedge_flow,
+    leaderboard,
+    series,
+    snapshot,
+    strike_flow,
 )
-from flowframe.samples import SampleSource
-from flowframe.snapshot import Snapshot
+from flowframe.frames.snapshot import Snapshot
+from flowframe.sources.base import Source
+from flowframe.sources.default import connect
+
+if TYPE_CHECKING:
+    from flowframe import live as live
+    from flowframe.analysis import (
+        accelerating_runs,
+        bursts,
+        heatmap_profile,
+        heatmap_to_delta,
+        resample_flow,
+        rolling_flow,
+        rolling_flows,
+        sign_flips,
+        to_et,
+        top_strikes,
+    )
+    from flowframe.plotting import (
+        format_money,
+        money_formatter,
+        plot_heatmap,
+        plot_hedge,
+        plot_profile,
+        plot_series,
+    )
+    from flowframe.sources.engine import calibration as calibration
+    from flowframe.sources.engine.clock import SessionClock
+    from flowframe.sources.engine.core import EngineConfig
+    from flowframe.sources.engine.local import Local
+    from flowframe.sources.engine.simulated import Simulated
+    from flowframe.sources.hosted import AsyncFlashAlpha, FlashAlpha, Quota
+    from flowframe.sources.samples import SampleSource
+
+_moved.install()
+
+# name -> the module that defines it, imported on first use (PEP 562)
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "accelerating_runs",
+            "bursts",
+            "heatmap_profile",
+            "heatmap_to_delta",
+            "resample_flow",
+            "rolling_flow",
+            "rolling_flows",
+            "sign_flips",
+            "to_et",
+            "top_strikes",
+        ),
+        "flowframe.analysis",
+    ),
+    **dict.fromkeys(
+        (
+            "format_money",
+            "money_formatter",
+            "plot_heatmap",
+            "plot_hedge",
+            "plot_profile",
+            "plot_series",
+        ),
+        "flowframe.plotting",
+    ),
+    **dict.fromkeys(("AsyncFlashAlpha", "FlashAlpha", "Quota"), "flowframe.sources.hosted"),
+    "EngineConfig": "flowframe.sources.engine.core",
+    "Local": "flowframe.sources.engine.local",
+    "SampleSource": "flowframe.sources.samples",
+    "SessionClock": "flowframe.sources.engine.clock",
+    "Simulated": "flowframe.sources.engine.simulated",
+}
+# submodules reachable as attributes (``ff.live.Dashboard``, ``from flowframe import calibration``)
+_SUBMODULES: dict[str, str] = {
+    "calibration": "flowframe.sources.engine.calibration",
+    "live": "flowframe.live",
+}
 
 __all__ = [
     "APIConnectionError",
@@ -106,10 +171,16 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # ``ff.live`` loads on first use: only the live layer imports ipywidgets (DESIGN.md)
-    if name == "live":
-        import importlib
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(_SUBMODULES[name])
+    else:
+        raise AttributeError(f"module 'flowframe' has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
 
-        return importlib.import_module("flowframe.live")
-    raise AttributeError(f"module 'flowframe' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_SUBMODULES})

@@ -1,31 +1,123 @@
 """``df.flow``, ``da.flow`` and ``ds.flow``: one-line forwards to plotting and analysis.
 
 Every method here has a function twin (``df.flow.plot_hedge()`` is
-``flowframe.plot_hedge(df)``), which is where the documentation and the logic live. The
-accessors keep no state: pandas 3 builds a new one on every ``df.flow``.
+``flowframe.plot_hedge(df)``), which is where the documentation and the logic live. As in
+xarray's ``plot`` accessor, each method carries its twin's docstring and signature
+(``functools.wraps``), so ``help(df.flow.plot_hedge)`` and Jupyter's Shift-Tab show the real
+parameters. The twin's module (matplotlib, for the plots) is imported the first time a method
+is looked up, not when flowframe is imported.
 
-On a frame or array without what a method needs, the accessor raises ``AttributeError`` naming
-the missing columns (or dims), as pandas recommends for accessors.
+The accessors keep no state: pandas 3 builds a new one on every ``df.flow``. On a frame or
+array without what a method needs, the accessor raises ``AttributeError`` naming the missing
+columns (or dims), as pandas recommends for accessors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import functools
+import importlib
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 import xarray as xr
 
-from flowframe import analysis, plotting
-from flowframe._checks import missing_columns
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+from flowframe.frames.checks import missing_columns
 
 __all__ = ["FlowArrayAccessor", "FlowDatasetAccessor", "FlowFrameAccessor"]
 
 _HEDGE = ("bar", "cumulative")
 _SERIES_PLOT = ("spot", "gamma_flip", "call_wall", "put_wall", "magnet", "regime")
+_ANALYSIS = "flowframe.analysis"
+_PLOTTING = "flowframe.plotting"
+
+# (accessor, method name, the call's keyword arguments) -> the object the twin receives;
+# it may pop accessor-only keywords (``variable``) from the dict it is given
+Prepare = Callable[[Any, str, dict[str, Any]], Any]
+
+
+class _Forward:
+    """A method that calls ``module.name(prepared object, *args, **kwargs)``.
+
+    On lookup from an accessor it returns a function carrying the twin's name, docstring and
+    signature (without the data argument, plus any accessor-only keywords), so that ``help()``
+    and IPython show what the call takes.
+    """
+
+    def __init__(
+        self, module: str, name: str, prepare: Prepare, extra: Sequence[inspect.Parameter] = ()
+    ):
+        self._module = module
+        self._name = name
+        self._prepare = prepare
+        self._extra = tuple(extra)
+        self._attr = name
+        self._owner = ""
+        self._signature: inspect.Signature | None = None
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self._attr = attr
+        self._owner = {"FlowFrameAccessor": "df", "FlowArrayAccessor": "da"}.get(
+            owner.__name__, "ds"
+        )
+
+    def _twin(self) -> Callable[..., Any]:
+        twin: Callable[..., Any] = getattr(importlib.import_module(self._module), self._name)
+        return twin
+
+    def signature(self) -> inspect.Signature:
+        """Return the method's signature: the twin's without its data argument."""
+        if self._signature is None:
+            params = list(inspect.signature(self._twin()).parameters.values())[1:]
+            if self._extra:
+                rest = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
+                tail = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+                params = [*rest, *self._extra, *tail]
+            self._signature = inspect.Signature(params)
+        return self._signature
+
+    def __get__(self, accessor: Any, owner: type | None = None) -> Callable[..., Any]:
+        twin = self._twin()
+        attr, prepare = self._attr, self._prepare
+
+        @functools.wraps(twin)
+        def method(*args: Any, **kwargs: Any) -> Any:
+            if accessor is None:
+                raise TypeError(f"call {attr} on an object's .flow accessor")
+            return twin(prepare(accessor, attr, kwargs), *args, **kwargs)
+
+        method.__name__ = method.__qualname__ = attr
+        method.__signature__ = self.signature()  # type: ignore[attr-defined]
+        method.__doc__ = (
+            f"``{self._owner}.flow.{attr}(...)`` is :func:`flowframe.{self._name}` on this "
+            f"object.\n\n{inspect.getdoc(twin) or ''}"
+        )
+        return method
+
+
+def _whole(accessor: Any, method: str, kwargs: dict[str, Any]) -> Any:
+    return accessor._obj
+
+
+def _columns(*columns: str) -> Prepare:
+    def prepare(accessor: Any, method: str, kwargs: dict[str, Any]) -> Any:
+        return accessor._need(columns, method)
+
+    return prepare
+
+
+def _column_kwarg(accessor: Any, method: str, kwargs: dict[str, Any]) -> Any:
+    return accessor._need((kwargs.get("column", "bar"),), method)
+
+
+def _grid(accessor: Any, method: str, kwargs: dict[str, Any]) -> Any:
+    return accessor._grid(method, kwargs.pop("variable", None))
+
+
+_VARIABLE = inspect.Parameter(
+    "variable", inspect.Parameter.KEYWORD_ONLY, default="signed_delta_dollars", annotation="str"
+)
 
 
 @pd.api.extensions.register_dataframe_accessor("flow")
@@ -57,56 +149,18 @@ class FlowFrameAccessor:
             )
         return self._obj
 
-    def _flow_column(self, column: str, method: str) -> pd.DataFrame:
-        return self._need((column,), method)
+    # plots
+    plot_hedge = _Forward(_PLOTTING, "plot_hedge", _columns(*_HEDGE))
+    plot_series = _Forward(_PLOTTING, "plot_series", _columns(*_SERIES_PLOT))
 
-    # ------------------------------------------------------------------ plots
-
-    def plot_hedge(self, **kwargs: Any) -> Axes:
-        """Plot per-bar and cumulative hedge-flow; see :func:`flowframe.plot_hedge`."""
-        return plotting.plot_hedge(self._need(_HEDGE, "plot_hedge"), **kwargs)
-
-    def plot_series(self, **kwargs: Any) -> Axes:
-        """Plot spot with flip, walls, magnet and regime; see :func:`flowframe.plot_series`."""
-        return plotting.plot_series(self._need(_SERIES_PLOT, "plot_series"), **kwargs)
-
-    # ------------------------------------------------------------------ analysis
-
-    def sign_flips(self, *, column: str = "bar", **kwargs: Any) -> pd.DataFrame:
-        """Find the bars where the flow changes sign; see :func:`flowframe.sign_flips`."""
-        frame = self._flow_column(column, "sign_flips")
-        return analysis.sign_flips(frame, column=column, **kwargs)
-
-    def bursts(self, *, column: str = "bar", **kwargs: Any) -> pd.DataFrame:
-        """Find the bars beyond k robust sigma; see :func:`flowframe.bursts`."""
-        return analysis.bursts(self._flow_column(column, "bursts"), column=column, **kwargs)
-
-    def accelerating_runs(self, *, column: str = "bar", **kwargs: Any) -> pd.DataFrame:
-        """Find runs of same-signed accelerating bars; see :func:`flowframe.accelerating_runs`."""
-        frame = self._flow_column(column, "accelerating_runs")
-        return analysis.accelerating_runs(frame, column=column, **kwargs)
-
-    def resample(self, rule: str) -> pd.DataFrame:
-        """Resample to coarser bars by the API's rules; see :func:`flowframe.resample_flow`."""
-        return analysis.resample_flow(self._obj, rule)
-
-    def rolling(self, window: str = "5min", *, column: str = "bar") -> pd.Series:
-        """Sum the flow over a trailing window; see :func:`flowframe.rolling_flow`."""
-        return analysis.rolling_flow(self._flow_column(column, "rolling"), window, column=column)
-
-    def rolling_many(
-        self,
-        windows: Sequence[str] = ("1min", "5min", "15min", "30min", "session"),
-        *,
-        column: str = "bar",
-    ) -> pd.DataFrame:
-        """Sum the flow over several trailing windows; see :func:`flowframe.rolling_flows`."""
-        frame = self._flow_column(column, "rolling_many")
-        return analysis.rolling_flows(frame, windows, column=column)
-
-    def to_et(self) -> pd.DataFrame:
-        """Return the frame with its index in US Eastern time; see :func:`flowframe.to_et`."""
-        return analysis.to_et(self._obj)
+    # analysis
+    sign_flips = _Forward(_ANALYSIS, "sign_flips", _column_kwarg)
+    bursts = _Forward(_ANALYSIS, "bursts", _column_kwarg)
+    accelerating_runs = _Forward(_ANALYSIS, "accelerating_runs", _column_kwarg)
+    resample = _Forward(_ANALYSIS, "resample_flow", _whole)
+    rolling = _Forward(_ANALYSIS, "rolling_flow", _column_kwarg)
+    rolling_many = _Forward(_ANALYSIS, "rolling_flows", _column_kwarg)
+    to_et = _Forward(_ANALYSIS, "to_et", _whole)
 
 
 class _GridAccessor:
@@ -140,41 +194,17 @@ class _GridAccessor:
 class FlowArrayAccessor(_GridAccessor):
     """Heatmap plots and analysis on (bar x strike) arrays (``da.flow``)."""
 
-    def plot(self, **kwargs: Any) -> Axes:
-        """Plot the strike x time heatmap; see :func:`flowframe.plot_heatmap`."""
-        return plotting.plot_heatmap(self._grid("plot"), **kwargs)
-
-    def plot_profile(self, at: Any = None, **kwargs: Any) -> Axes:
-        """Plot the profile at one bar; see :func:`flowframe.plot_profile`."""
-        return plotting.plot_profile(self._grid("plot_profile"), at, **kwargs)
-
-    def profile(self, at: Any = None) -> xr.DataArray:
-        """Return the values by strike at one bar; see :func:`flowframe.heatmap_profile`."""
-        return analysis.heatmap_profile(self._grid("profile"), at)
-
-    def to_delta(self) -> xr.DataArray:
-        """Return the change from the previous bar; see :func:`flowframe.heatmap_to_delta`."""
-        return analysis.heatmap_to_delta(self._grid("to_delta"))
-
-    def top_strikes(self, n: int = 5, *, at: Any = None) -> pd.DataFrame:
-        """Rank strikes by concentration; see :func:`flowframe.top_strikes`."""
-        return analysis.top_strikes(self._grid("top_strikes"), n, at=at)
+    plot = _Forward(_PLOTTING, "plot_heatmap", _grid)
+    plot_profile = _Forward(_PLOTTING, "plot_profile", _grid)
+    profile = _Forward(_ANALYSIS, "heatmap_profile", _grid)
+    to_delta = _Forward(_ANALYSIS, "heatmap_to_delta", _grid)
+    top_strikes = _Forward(_ANALYSIS, "top_strikes", _grid)
 
 
 @xr.register_dataset_accessor("flow")
 class FlowDatasetAccessor(_GridAccessor):
     """The same on strike-flow Datasets (``ds.flow``), choosing a ``variable``."""
 
-    def plot(self, variable: str = "signed_delta_dollars", **kwargs: Any) -> Axes:
-        """Plot one variable as a heatmap; see :func:`flowframe.plot_heatmap`."""
-        return plotting.plot_heatmap(self._grid("plot", variable), **kwargs)
-
-    def profile(self, at: Any = None, *, variable: str = "signed_delta_dollars") -> xr.DataArray:
-        """Return one variable by strike at one bar; see :func:`flowframe.heatmap_profile`."""
-        return analysis.heatmap_profile(self._grid("profile", variable), at)
-
-    def top_strikes(
-        self, n: int = 5, *, at: Any = None, variable: str = "signed_delta_dollars"
-    ) -> pd.DataFrame:
-        """Rank strikes by concentration of one variable; see :func:`flowframe.top_strikes`."""
-        return analysis.top_strikes(self._grid("top_strikes", variable), n, at=at)
+    plot = _Forward(_PLOTTING, "plot_heatmap", _grid, [_VARIABLE])
+    profile = _Forward(_ANALYSIS, "heatmap_profile", _grid, [_VARIABLE])
+    top_strikes = _Forward(_ANALYSIS, "top_strikes", _grid, [_VARIABLE])

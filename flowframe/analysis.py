@@ -39,15 +39,16 @@ import xarray as xr
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
-from flowframe._checks import require_columns, require_grid
 from flowframe._constants import BAR_SECONDS, ET
 from flowframe.errors import SchemaError
+from flowframe.frames.checks import require_columns, require_grid
 
 __all__ = [
     "accelerating_runs",
     "bursts",
     "heatmap_profile",
     "heatmap_to_delta",
+    "nearest_bar",
     "resample_flow",
     "rolling_flow",
     "rolling_flows",
@@ -654,14 +655,38 @@ def to_et(frame: _FrameT) -> _FrameT:
 # --------------------------------------------------------------------------- heatmaps
 
 
-def _nearest_bar(array: xr.DataArray, at: TimeLike | None, what: str) -> int:
-    """Position along ``bar`` of the bar nearest ``at`` (the last bar when None)."""
+def nearest_bar(array: xr.DataArray, at: TimeLike | None, what: str = "nearest_bar") -> int:
+    """Return the position along ``bar`` of the bar whose start is nearest ``at``.
+
+    Parameters
+    ----------
+    array : xarray.DataArray
+        Anything with a ``bar`` dimension of datetime64 (UTC) coordinates.
+    at : pandas.Timestamp, datetime, numpy.datetime64 or str, optional
+        The time wanted: tz-aware times are converted to UTC, naive ones read as UTC. The
+        earlier bar wins a tie. ``None`` means the last bar.
+    what : str, default "nearest_bar"
+        The caller's name, for error messages.
+
+    Returns
+    -------
+    int
+        A position in ``0 .. array.sizes["bar"] - 1``.
+
+    Raises
+    ------
+    ValueError
+        If the array has no bar, or ``at`` is not a time.
+    """
     n = array.sizes["bar"]
     if n == 0:
         raise ValueError(f"{what} needs an array with at least one bar; this one has none")
     if at is None:
         return n - 1
-    when = pd.Timestamp(at)
+    try:
+        when = pd.Timestamp(at)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what}: at={at!r} is not a time") from exc
     if pd.isna(when):
         raise ValueError(f"{what}: at={at!r} is not a time")
     if when.tz is not None:
@@ -696,7 +721,7 @@ def heatmap_profile(array: xr.DataArray, at: TimeLike | None = None) -> xr.DataA
         The array has no bar, or ``at`` is not a time.
     """
     require_grid(array, "heatmap_profile")
-    position = _nearest_bar(array, at, "heatmap_profile")
+    position = nearest_bar(array, at, "heatmap_profile")
     out = array.isel(bar=position)
     out.attrs = _attrs(array.attrs)
     return out
@@ -780,7 +805,7 @@ def top_strikes(array: xr.DataArray, n: int = 5, *, at: TimeLike | None = None) 
         raise ValueError(f"top_strikes: n must be an int >= 1, got n={n!r}")
     data = array.fillna(0.0)
     if at is not None:
-        data = data.isel(bar=[_nearest_bar(array, at, "top_strikes")])
+        data = data.isel(bar=[nearest_bar(array, at, "top_strikes")])
     value = data.sum("bar").values.astype(np.float64)
     weight = abs(data).sum("bar").values.astype(np.float64)
     total = float(weight.sum())

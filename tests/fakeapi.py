@@ -1,6 +1,6 @@
 """A small fake of the hosted 0DTE flow API on 127.0.0.1, with scripted faults.
 
-It serves the fixtures in ``tests/data`` (and :class:`~flowframe.samples.SampleSource` bodies for
+It serves the fixtures in ``tests/data`` (and :class:`~flowframe.sources.samples.SampleSource` bodies for
 everything else), checks the ``X-Api-Key`` header like the real service (401 problem+json),
 sends ``x-ratelimit-*`` headers, and records every request it receives. Faults are queued
 per endpoint and consumed one request at a time::
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flowframe.samples import SampleSource
+from flowframe.sources.samples import SampleSource
 
 DATA = Path(__file__).parent / "data"
 KEY = "ff-test-key-5f2c9a7e41"

@@ -11,7 +11,7 @@ import pytest
 import xarray as xr
 
 import flowframe as ff
-from flowframe.samples import SampleSource
+from flowframe.sources.samples import SampleSource
 
 
 def flow(obj: Any) -> Any:

@@ -20,7 +20,7 @@ from flowframe.frames import (
     series_from_payload,
     split_hedge_flow,
 )
-from flowframe.samples import SampleSource
+from flowframe.sources.samples import SampleSource
 
 ET = "America/New_York"
 OPEN_UTC = "2026-06-05 13:30"  # 09:30 ET in June (EDT, UTC-4)

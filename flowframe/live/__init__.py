@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from flowframe.live._contract import Alert, LiveData, PollStatus
+from flowframe.live.contract import Alert, LiveData, PollStatus
 from flowframe.live.dashboard import (
     AlertLog,
     Dashboard,

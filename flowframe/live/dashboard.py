@@ -1,7 +1,7 @@
 """``ff.live.Dashboard``: a live 0DTE dealer-flow panel for Jupyter, and the panels it is made of.
 
 The dashboard is an :class:`ipywidgets.VBox` that owns one :class:`~flowframe.live.poller.Poller`
-and renders its :class:`~flowframe.live._contract.LiveData`::
+and renders its :class:`~flowframe.live.contract.LiveData`::
 
     controls      symbol, bar size, refresh interval, pause/resume, refresh now
     headline      narrative, severity, trade angle, flow direction and its gauge
@@ -70,11 +70,10 @@ from matplotlib.text import Text
 from matplotlib.ticker import ScalarFormatter
 
 from flowframe import _params
-from flowframe._connect import connect
 from flowframe._constants import BARS, ET, METRIC_UNITS, METRICS
-from flowframe._source import Source
 from flowframe.analysis import heatmap_to_delta
-from flowframe.live._contract import Alert, LiveData, PollStatus
+from flowframe.frames.snapshot import SEVERITY_COLOURS, Snapshot
+from flowframe.live.contract import Alert, LiveData, PollStatus
 from flowframe.live.poller import Poller
 from flowframe.plotting import (
     BUY_COLOR,
@@ -86,15 +85,16 @@ from flowframe.plotting import (
     REGIME_ALPHA,
     REGIME_COLORS,
     SELL_COLOR,
-    _date_nums,
-    _is_signed,
-    _norm,
-    _plain_axis,
-    _spacing,
-    _time_axis,
+    bar_spacing,
+    color_norm,
+    date_nums,
+    is_signed,
     money_formatter,
+    plain_axis,
+    time_axis,
 )
-from flowframe.snapshot import SEVERITY_COLOURS, Snapshot
+from flowframe.sources.base import Source
+from flowframe.sources.default import connect
 
 # ipywidgets ships no type hints: reach it through Any, so that mypy --strict accepts calls
 W: Any = ipywidgets
@@ -210,7 +210,7 @@ def _days(index: pd.Index) -> np.ndarray:
         # days since 1970 in UTC (naive times are UTC), straight from the integers: what
         # date2num computes, without its conversions
         return np.asarray(index.as_unit("ns").asi8, dtype=np.float64) / _NS_PER_DAY
-    return _date_nums(index)
+    return date_nums(index)
 
 
 def _limits(
@@ -279,7 +279,7 @@ def _nice_norm(norm: Normalize, *, signed: bool) -> tuple[float, float]:
     The colour scale of a live heatmap then changes only when the data crosses a step,
     not on every bar. A signed scale stays symmetric about zero.
     """
-    low, high = float(norm.vmin or 0.0), float(norm.vmax or 0.0)  # _norm sets both
+    low, high = float(norm.vmin or 0.0), float(norm.vmax or 0.0)  # color_norm sets both
     if signed:
         top = _nice_ceil(max(abs(low), abs(high)))
         return -top, top
@@ -739,7 +739,7 @@ class HedgePanel(_ChartPanel):
         ax.axhline(0.0, color="#555555", linewidth=0.8, zorder=1)
         ax.set_ylabel("per-bar flow (delta $)")
         ax.yaxis.set_major_formatter(money_formatter(2))
-        _time_axis(ax)
+        time_axis(ax)
         ax.set_xlabel("")
         ax.grid(True, axis="y", alpha=0.25)
         twin = ax.twinx()
@@ -754,7 +754,7 @@ class HedgePanel(_ChartPanel):
         price.spines["right"].set_position(("outward", 62.0))
         price.spines["right"].set_color(PRICE_COLOR)
         price.tick_params(axis="y", colors=PRICE_COLOR, labelsize="small")
-        _plain_axis(price)
+        plain_axis(price)
         (self.spot,) = price.plot([], [], color=PRICE_COLOR, lw=1.1, alpha=0.85, label="spot")
         _legend_below(
             price,
@@ -777,7 +777,7 @@ class HedgePanel(_ChartPanel):
             symbol = _symbol_of(data)
             return f"waiting for hedge-flow{' of ' + symbol if symbol else ''}"
         x = _days(frame.index)
-        spacing = _spacing(x, frame.attrs.get("bar_size"))
+        spacing = bar_spacing(x, frame.attrs.get("bar_size"))
         px = py = np.empty(0)
         series = data.series
         if series is not None and not series.empty and "spot" in series.columns:
@@ -870,9 +870,9 @@ class SeriesPanel(_ChartPanel):
         self.lines: dict[str, Line2D] = {}
         for name, kw in style.items():
             (self.lines[name],) = ax.plot([], [], label=name.replace("_", " "), **kw)
-        _time_axis(ax)
+        time_axis(ax)
         ax.set_xlabel("")
-        _plain_axis(ax)
+        plain_axis(ax)
         ax.set_ylabel("price")
         ax.grid(True, axis="y", alpha=0.3)
         _legend_below(
@@ -893,7 +893,7 @@ class SeriesPanel(_ChartPanel):
             symbol = _symbol_of(data)
             return f"waiting for the series{' of ' + symbol if symbol else ''}"
         x = _days(frame.index)
-        spacing = _spacing(x, frame.attrs.get("bar_size"))
+        spacing = bar_spacing(x, frame.attrs.get("bar_size"))
         codes = np.zeros(len(frame), dtype=np.int8)
         if "regime" in frame.columns:
             regime = frame["regime"].to_numpy(dtype=object)
@@ -1009,9 +1009,9 @@ class HeatmapPanel(_ChartPanel):
             path_effects=[path_effects.withStroke(linewidth=3.5, foreground="white")],
         )
         ax.legend(loc="upper left", fontsize="small", framealpha=0.85)
-        _time_axis(ax)
+        time_axis(ax)
         ax.set_xlabel("")
-        _plain_axis(ax)
+        plain_axis(ax)
         ax.set_ylabel("strike")
         cax = fig.add_axes((0.862, 0.1, 0.016, 0.82))
         self.colorbar = Colorbar(cax, mappable=self.image)
@@ -1091,12 +1091,12 @@ class HeatmapPanel(_ChartPanel):
         size = grid.attrs.get("bar_size")
         title = f"{symbol} {metric} ({mode}) by strike" + (f", {size} bars, ET" if size else "")
         units = str(grid.attrs.get("units") or METRIC_UNITS.get(metric, ""))
-        signed = _is_signed(grid, values)
+        signed = is_signed(grid, values)
         return (title.strip(), units, signed, mode == "delta", x, strikes, values, spot)
 
     def _apply(self, prepared: tuple[Any, ...]) -> None:
         title, units, signed, robust, x, strikes, values, spot = prepared
-        spacing = _spacing(x, "1m")
+        spacing = bar_spacing(x, "1m")
         times, at_time = _regular(x, spacing, gap=True)
         steps = np.diff(strikes)
         step = float(steps[steps > 0].min()) if (steps > 0).any() else 1.0
@@ -1104,7 +1104,7 @@ class HeatmapPanel(_ChartPanel):
         # each cell of the regular grid shows its bar and strike; a missing bar stays blank
         cells = values[np.maximum(at_time, 0)][:, at_strike].T
         cells[:, at_time < 0] = np.nan
-        norm = _norm(values, signed=signed, robust=robust)
+        norm = color_norm(values, signed=signed, robust=robust)
         image = self.image
         image.set_data(np.ma.masked_invalid(cells))
         image.set_extent(

@@ -44,8 +44,7 @@ import xarray as xr
 
 from flowframe import _params
 from flowframe._constants import BARS, ET, METRICS, SPLIT_COLUMNS
-from flowframe._source import Source
-from flowframe.engine.clock import session_bounds
+from flowframe._session import session_bounds
 from flowframe.errors import RateLimitError, TierRestrictedError
 from flowframe.frames import (
     heatmap_from_payload,
@@ -54,10 +53,11 @@ from flowframe.frames import (
     regime_categorical,
     series_from_payload,
 )
-from flowframe.hosted import AsyncFlashAlpha, Quota
-from flowframe.live._contract import Alert, LiveData, PollStatus
-from flowframe.loaders import source_name
-from flowframe.snapshot import Snapshot, snapshot_from_payload
+from flowframe.frames.loaders import source_name
+from flowframe.frames.snapshot import Snapshot, snapshot_from_payload
+from flowframe.live.contract import Alert, LiveData, PollStatus
+from flowframe.sources.base import Source
+from flowframe.sources.hosted import AsyncFlashAlpha, Quota
 
 __all__ = [
     "ALERT_KINDS",

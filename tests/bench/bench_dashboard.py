@@ -25,8 +25,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import flowframe as ff
-from flowframe.engine.clock import SessionClock
 from flowframe.live import Dashboard
+from flowframe.sources.engine.clock import SessionClock
 
 DATE = dt.date(2026, 9, 18)
 TICKS = 25

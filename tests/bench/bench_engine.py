@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flowframe.engine.clock import SessionClock
-from flowframe.engine.local import Local
-from flowframe.engine.market import Market, generate_market
+from flowframe.sources.engine.clock import SessionClock
+from flowframe.sources.engine.local import Local
+from flowframe.sources.engine.market import Market, generate_market
 from tests.bench import reference
 
 DATE = "2026-09-18"

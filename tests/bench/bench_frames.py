@@ -33,9 +33,10 @@ import orjson
 import pandas as pd
 import xarray as xr
 
-from flowframe import _fastpath, frames
+from flowframe import frames
 from flowframe._constants import SERIES_COLUMNS, SERIES_FLOAT_COLUMNS
-from flowframe.samples import SampleSource
+from flowframe.frames import _fastpath
+from flowframe.sources.samples import SampleSource
 
 ROUNDS = 41
 

@@ -1,0 +1,111 @@
+"""The session clock of local sources: frozen at a time, running at a speed, or real time.
+
+A clock answers ``now()`` as a UTC timestamp. ``SessionClock(date, now="14:45")`` stands still
+at 14:45 ET on ``date``; ``SessionClock(date, speed=60)`` starts at the open when it is built
+and runs at 60 times real time (a whole 6.5 h session in 6.5 minutes), stopping at the close;
+``SessionClock(date)`` follows the real clock. The wall-clock function is injectable so tests
+control time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+import pandas as pd
+
+from flowframe._constants import ET
+from flowframe._session import latest_weekday, session_bounds
+
+__all__ = ["SessionClock", "latest_weekday", "session_bounds"]
+
+
+def _parse_now(date: dt.date, now: str | dt.datetime | pd.Timestamp) -> pd.Timestamp:
+    if isinstance(now, str):
+        text = now.strip()
+        try:
+            clock = dt.time.fromisoformat(text)
+        except ValueError:
+            stamp = pd.Timestamp(text)
+        else:
+            return pd.Timestamp(dt.datetime.combine(date, clock), tz=ET).tz_convert("UTC")
+    else:
+        stamp = pd.Timestamp(now)
+    if stamp.tz is None:
+        stamp = stamp.tz_localize(ET)  # a naive time of day reads as Eastern time
+    return stamp.tz_convert("UTC")
+
+
+class SessionClock:
+    """The time a local source answers for.
+
+    Parameters
+    ----------
+    date : datetime.date or str
+        The session date (America/New_York); a string is ``"YYYY-MM-DD"``.
+    now : str, datetime or Timestamp, optional
+        Freeze the clock here. A string like ``"14:45"`` is an ET time on ``date``; a full
+        timestamp is taken as given (naive = ET).
+    speed : float, optional
+        Run from the open at this multiple of real time (``start`` overrides the open).
+    start : str, datetime or Timestamp, optional
+        Where a running clock starts (default: the open).
+    wall : callable, optional
+        Returns real seconds (``time.monotonic`` by default); tests inject their own.
+    """
+
+    def __init__(
+        self,
+        date: dt.date | str,
+        *,
+        now: str | dt.datetime | pd.Timestamp | None = None,
+        speed: float | None = None,
+        start: str | dt.datetime | pd.Timestamp | None = None,
+        wall: Callable[[], float] | None = None,
+    ):
+        if now is not None and speed is not None:
+            raise ValueError("pass now= (a frozen clock) or speed= (a running clock), not both")
+        if speed is not None and not speed > 0:
+            raise ValueError(f"speed={speed!r} is not allowed; use a multiple of real time > 0")
+        if isinstance(date, str):
+            try:
+                date = dt.date.fromisoformat(date.strip())
+            except ValueError:
+                raise ValueError(
+                    f"date={date!r} is not allowed; use a session date as YYYY-MM-DD"
+                ) from None
+        elif isinstance(date, dt.datetime) or not isinstance(date, dt.date):
+            raise ValueError(
+                f"date={date!r} is not allowed; use a datetime.date or a YYYY-MM-DD string"
+            )
+        self.date = date
+        self.open, self.close = session_bounds(date)
+        self._frozen = _parse_now(date, now) if now is not None else None
+        self.speed = speed
+        self._wall = wall or time.monotonic
+        self._origin = _parse_now(date, start) if start is not None else self.open
+        self._wall0 = self._wall()
+
+    @property
+    def running(self) -> bool:
+        """True for a clock that moves (running at a speed, or real time)."""
+        return self._frozen is None
+
+    def now(self) -> pd.Timestamp:
+        """Return the current session time (UTC)."""
+        if self._frozen is not None:
+            return self._frozen
+        if self.speed is None:
+            return pd.Timestamp.now(tz="UTC")
+        elapsed = (self._wall() - self._wall0) * self.speed
+        return min(self._origin + pd.Timedelta(seconds=elapsed), self.close)
+
+    def __repr__(self) -> str:
+        if self._frozen is not None:
+            how = f"frozen at {self._frozen.tz_convert(ET):%Y-%m-%d %H:%M:%S} ET"
+        elif self.speed is None:
+            how = "real time"
+        else:
+            how = f"running at {self.speed:g}x from {self._origin.tz_convert(ET):%H:%M} ET"
+        return f"SessionClock({self.date.isoformat()}, {how})"

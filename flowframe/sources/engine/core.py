@@ -1,0 +1,605 @@
+"""The engine: one session's flow state, sample by sample, from a chain, a tape and a spot path.
+
+Everything is computed once per session on a grid of 30-second samples (780 per session,
+sample ``s`` covering ``[09:30 + 30s*s, 09:30 + 30s*(s+1))`` ET and labelled by its start,
+as the hosted API snaps raw samples to :00/:30). Flows are sums over the prints in a sample;
+states (spot, exposures, levels) are read at the sample's end. Payloads for any clock time and
+window are slices of these arrays, so answering "now" costs milliseconds.
+
+Conventions (each also in the README's *Model conventions*; [API] = the hosted API's published
+rule, [CHOICE] = flowframe's documented choice where none is published):
+
+- Hedge-flow per print [API sign]: ``HF = side * size * delta * 100 * S`` dollars, + = dealers
+  buy the underlying (a customer buying a call makes the dealer short the call, who buys the
+  underlying to hedge). ``delta`` is BSM at the print's spot, the contract's IV and the time
+  left. [CHOICE] Each print's HF is rounded to whole dollars, so every sum below is exact in
+  float64 and the cross-endpoint identities hold bit for bit.
+- Strike-flow [API]: per minute and strike, ``signed_delta_dollars = sum(HF)``,
+  ``signed_gamma_dollars = sum(side * size * gamma * 100 * S^2 * 0.01)`` (customer view, whole
+  dollars), ``contracts = sum(size)``.
+- Effective OI [API]: ``max(0, oi + 0.43 * cumulative signed contracts)`` per contract.
+- Dealer position [CHOICE, switchable]: ``dealer_prior="long_calls_short_puts"`` (the
+  SqueezeMetrics convention the hosted API's GEX fields follow: dealers +effective OI in calls,
+  -effective OI in puts), ``"short_all"``, ``"short_calls_long_puts"``, or ``"flow_only"``
+  (dealers hold only the other side of today's classified flow: ``-0.43 * cumulative``).
+- Exposures per contract: ``GEX = n*gamma*100*S^2*0.01`` ($ per 1% move),
+  ``DEX = n*delta*100*S`` ($), ``VEX = n*vanna*100*S*0.01`` ($ per vol point),
+  ``CHEX = n*charm*100*S/1638`` ($ of delta per hour; 1638 trading hours a year).
+- Gamma flip [CHOICE]: the zero of the re-priced net GEX profile ``G(S')`` (sticky-strike IV,
+  time fixed) nearest to spot, on a grid of spot +- max(3%, 5 remaining sigmas), refined once
+  inside the bracketing cell; NaN with status ``no_flip_in_range`` when there is no zero.
+- Walls [CHOICE]: call wall = strike of largest |call GEX|; put wall = strike of largest
+  |put GEX|. Magnet: strike of largest |net GEX| within max(3 remaining sigmas, 1.5 strike
+  spacings) of spot, ties to the nearest strike.
+- Pin score [API weights 30/25/25/20, CHOICE components]: oi = 100*min(top-3 OI share/0.5, 1),
+  proximity = 100*exp(-(|S-magnet|/sigma_rem$)^2/2), time = elapsed share of the session,
+  gamma = 100*min(|GEX(magnet)|/sum|GEX|/0.25, 1).
+- Pin probability [CHOICE]: lognormal odds that the close lands within half a strike spacing
+  of the magnet, at the ATM IV and the time left, as a percentage.
+- Remaining sigma: ``sigma_rem$ = S * atm_iv * sqrt(tau)``; ``tau`` on the trading clock
+  (minutes to 16:00 / (252*390)), floored at one minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from flowframe._constants import ET
+from flowframe.errors import SchemaError
+from flowframe.sources.engine import greeks as bs
+from flowframe.sources.engine.classify import Classification, classify_tape
+from flowframe.sources.engine.schemas import (
+    CHAIN_COLUMNS,
+    MULTIPLIER,
+    RIGHTS,
+    SAMPLE_SECONDS,
+    SESSION_MINUTES,
+    TAPE_COLUMNS,
+)
+
+__all__ = ["EngineConfig", "SessionState", "compute_session"]
+
+# named from the dealer's side; MODEL.md section 3 calls them priors A, B, C and D
+DealerPrior = Literal["long_calls_short_puts", "short_all", "short_calls_long_puts", "flow_only"]
+N_SAMPLES: Final = SESSION_MINUTES * 60 // SAMPLE_SECONDS  # 780
+TRADING_HOURS_PER_YEAR: Final = 252 * 6.5  # 1638
+_PRIOR_SIGNS: Final[dict[str, tuple[float, float]]] = {
+    "long_calls_short_puts": (1.0, -1.0),
+    "short_all": (-1.0, -1.0),
+    "short_calls_long_puts": (-1.0, 1.0),
+    "flow_only": (0.0, 0.0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """The engine's switchable choices (see the module docstring).
+
+    Attributes
+    ----------
+    oi_weight : float, default 0.43
+        Share of classified volume assumed to open positions (the hosted API's published value).
+    dealer_prior : str, default "long_calls_short_puts"
+        How settled OI maps to dealer positions.
+    flip_levels : int, default 64
+        Points of the coarse spot sweep for the gamma flip (then refined once, 16 points).
+    flip_range : float, default 0.03
+        Minimum half-width of the sweep as a fraction of spot (widened to 5 remaining sigmas).
+    gamma_flip : bool, default True
+        Compute the gamma flip (the most expensive step). Studies that do not read it (the
+        probability calibration) may turn it off; the flip is then NaN with status
+        ``not_computed``.
+    """
+
+    oi_weight: float = 0.43
+    dealer_prior: DealerPrior = "long_calls_short_puts"
+    flip_levels: int = 64
+    flip_range: float = 0.03
+    gamma_flip: bool = True
+
+    def __post_init__(self) -> None:
+        if self.dealer_prior not in _PRIOR_SIGNS:
+            allowed = ", ".join(repr(p) for p in _PRIOR_SIGNS)
+            raise ValueError(
+                f"dealer_prior={self.dealer_prior!r} is not allowed; use one of {allowed}"
+            )
+        if not 0.0 <= self.oi_weight <= 1.0:
+            raise ValueError(f"oi_weight={self.oi_weight!r} is not allowed; use a number in [0, 1]")
+        if self.flip_levels < 8:
+            raise ValueError(f"flip_levels={self.flip_levels!r} is not allowed; use 8 or more")
+
+
+@dataclass
+class SessionState:
+    """Arrays for one session; rows are the 780 samples, columns contracts or strikes.
+
+    Flows (``hf_*``, ``strike_*``) are per sample or per minute; states are at sample end.
+    """
+
+    symbol: str
+    expiration: str
+    open: pd.Timestamp  # 09:30 ET as UTC
+    strikes: np.ndarray  # (K,)
+    sample_starts: pd.DatetimeIndex  # (S,) UTC
+    hf_calls: np.ndarray  # (S,) whole dollars
+    hf_puts: np.ndarray  # (S,)
+    strike_delta_dollars: np.ndarray  # (M, K) per minute
+    strike_gamma_dollars: np.ndarray  # (M, K)
+    strike_contracts: np.ndarray  # (M, K)
+    spot: np.ndarray  # (S,) at sample end
+    tau: np.ndarray  # (S,) years, trading clock, at sample end
+    atm_iv: np.ndarray  # (S,)
+    effective_oi: np.ndarray  # (S, C)
+    strike_gex: np.ndarray  # (S, K)
+    strike_call_gex: np.ndarray  # (S, K)
+    strike_put_gex: np.ndarray  # (S, K)
+    strike_dex: np.ndarray  # (S, K)
+    strike_vex: np.ndarray  # (S, K)
+    strike_chex: np.ndarray  # (S, K)
+    strike_oi: np.ndarray  # (S, K) effective OI, calls + puts
+    net_gex: np.ndarray  # (S,)
+    net_dex: np.ndarray
+    net_vex: np.ndarray
+    net_chex: np.ndarray  # $ per hour
+    settled_net_gex: np.ndarray  # (S,) with settled OI (no flow), same prior
+    gamma_flip: np.ndarray
+    gamma_flip_status: list[str]
+    call_wall: np.ndarray
+    put_wall: np.ndarray
+    magnet: np.ndarray
+    pin_components: dict[str, np.ndarray]
+    pin_score: np.ndarray
+    pin_probability_pct: np.ndarray
+    regime: list[str]
+    max_pain: np.ndarray
+    chain: pd.DataFrame
+    classification: Classification
+    config: EngineConfig
+    traded_contracts: np.ndarray  # (S, C) cumulative contracts traded since the open
+    spread_pct: np.ndarray  # (S, C) last quoted (ask - bid) / mid in %, NaN before a quote
+    position: np.ndarray  # (S, C) dealer contracts (+ long) under the configured prior
+
+    @property
+    def hf_all(self) -> np.ndarray:
+        """Per-sample hedge-flow of calls and puts together (exact: whole dollars)."""
+        total: np.ndarray = self.hf_calls + self.hf_puts
+        return total
+
+
+# ---------------------------------------------------------------------------- inputs
+
+
+def session_open(expiration: str) -> pd.Timestamp:
+    """09:30 ET on the expiry date, as a UTC timestamp."""
+    day = dt.date.fromisoformat(expiration)
+    return pd.Timestamp(f"{day.isoformat()} 09:30", tz=ET).tz_convert("UTC").as_unit("ns")
+
+
+def _check_chain(chain: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(chain, pd.DataFrame):
+        raise SchemaError(f"chain must be a DataFrame, got {type(chain).__name__}")
+    missing = [c for c in CHAIN_COLUMNS if c not in chain.columns]
+    if missing:
+        have = ", ".join(map(str, chain.columns))
+        raise SchemaError(f"chain needs columns {', '.join(missing)} (it has {have})")
+    out = chain.loc[:, list(CHAIN_COLUMNS)].copy()
+    bad_right = ~out["right"].isin(RIGHTS)
+    if bad_right.any():
+        i = int(np.flatnonzero(bad_right.to_numpy())[0])
+        raise SchemaError(f"chain row {i}: right must be 'C' or 'P', got {out['right'].iloc[i]!r}")
+    for col in ("strike", "oi", "iv"):
+        try:
+            out[col] = out[col].astype(np.float64)
+        except (TypeError, ValueError):
+            raise SchemaError(f"chain column {col!r} must be numeric") from None
+    if (out["strike"] <= 0).any() or not np.isfinite(out["strike"]).all():
+        raise SchemaError("chain strikes must be finite and > 0")
+    if (out["oi"] < 0).any() or out["oi"].isna().any():
+        raise SchemaError("chain oi must be >= 0 (settled open interest in contracts)")
+    if not (out["iv"] > 0).all():
+        raise SchemaError("chain iv must be > 0 (decimal, annualised on the trading clock)")
+    if out.duplicated(["strike", "right"]).any():
+        raise SchemaError("chain lists a (strike, right) twice")
+    return out.sort_values(["right", "strike"], kind="stable").reset_index(drop=True)
+
+
+def _check_tape(tape: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(tape, pd.DataFrame):
+        raise SchemaError(f"tape must be a DataFrame, got {type(tape).__name__}")
+    missing = [c for c in TAPE_COLUMNS if c not in tape.columns]
+    if missing:
+        raise SchemaError(
+            f"tape needs columns {', '.join(missing)} (it has {', '.join(map(str, tape.columns))})"
+        )
+    t = tape["t"]
+    if not isinstance(t.dtype, pd.DatetimeTZDtype):
+        raise SchemaError("tape column 't' must be tz-aware datetimes (e.g. datetime64[ns, UTC])")
+    if not (tape["size"] > 0).all():
+        raise SchemaError("tape size must be > 0 (contracts)")
+    if not t.is_monotonic_increasing:
+        tape = tape.sort_values("t", kind="stable")
+    return tape
+
+
+def _spot_series(spot: pd.Series | pd.DataFrame) -> pd.Series:
+    if isinstance(spot, pd.DataFrame):
+        if "spot" not in spot.columns:
+            raise SchemaError("spot DataFrame needs a 'spot' column")
+        spot = spot["spot"]
+    if not isinstance(spot, pd.Series):
+        raise SchemaError(
+            f"spot must be a Series of prices indexed by time, got {type(spot).__name__}"
+        )
+    if not isinstance(spot.index, pd.DatetimeIndex) or spot.index.tz is None:
+        raise SchemaError("spot must be indexed by tz-aware times")
+    if spot.empty:
+        raise SchemaError("spot path is empty")
+    return spot.sort_index().astype(np.float64)
+
+
+def _asof(spot: pd.Series, times: np.ndarray) -> np.ndarray:
+    """Return the last spot at or before each time (the first spot before the path starts)."""
+    idx = pd.DatetimeIndex(spot.index).as_unit("ns").asi8
+    pos = np.searchsorted(idx, times, side="right") - 1
+    return spot.to_numpy()[np.clip(pos, 0, len(idx) - 1)]
+
+
+# ---------------------------------------------------------------------------- the computation
+
+
+def _whole_dollars(values: np.ndarray) -> np.ndarray:
+    out: np.ndarray = np.rint(values)
+    return out
+
+
+def compute_session(
+    chain: pd.DataFrame,
+    tape: pd.DataFrame,
+    spot: pd.Series | pd.DataFrame,
+    *,
+    symbol: str,
+    expiration: str,
+    config: EngineConfig | None = None,
+) -> SessionState:
+    """Compute every sample of one session (see the module docstring for the conventions).
+
+    Raises
+    ------
+    SchemaError
+        An input does not follow :mod:`flowframe.sources.engine.schemas`.
+    """
+    cfg = config or EngineConfig()
+    chain = _check_chain(chain)
+    tape = _check_tape(tape)
+    path = _spot_series(spot)
+    opening = session_open(expiration)
+
+    # --- contracts and strikes
+    strikes = np.unique(chain["strike"].to_numpy())
+    n_k = strikes.size
+    c_strike = chain["strike"].to_numpy()
+    c_is_call = (chain["right"] == "C").to_numpy()
+    c_iv = chain["iv"].to_numpy()
+    c_oi = chain["oi"].to_numpy()
+    c_k = np.searchsorted(strikes, c_strike)  # strike index of each contract
+    n_c = len(chain)
+    spacing = float(np.median(np.diff(strikes))) if n_k > 1 else 1.0
+
+    # --- prints: sample, minute, contract, spot, greeks
+    t_ns = tape["t"].dt.tz_convert("UTC").array.as_unit("ns").asi8
+    rel = t_ns - opening.value
+    inside = (rel >= 0) & (rel < SESSION_MINUTES * 60 * 10**9)
+    key = pd.MultiIndex.from_arrays([chain["strike"], chain["right"]])
+    contract = key.get_indexer(
+        pd.MultiIndex.from_arrays([tape["strike"].astype(np.float64), tape["right"]])
+    )
+    known = contract >= 0
+    side_all, classification = classify_tape(tape)
+    keep = inside & known
+    rel = rel[keep]
+    contract = contract[keep]
+    side = side_all[keep].astype(np.float64)
+    size = tape["size"].to_numpy(dtype=np.float64)[keep]
+    sample = (rel // (SAMPLE_SECONDS * 10**9)).astype(np.int64)
+    minute = sample // 2
+    s_k = _asof(path, t_ns[keep])
+    tau_k = bs.tau_from_minutes((SESSION_MINUTES * 60 * 10**9 - rel) / 6e10)
+    g = bs.greeks(s_k, c_strike[contract], tau_k, c_iv[contract], c_is_call[contract])
+    signed = side * size
+    hf = _whole_dollars(signed * g.delta * MULTIPLIER * s_k)
+    gamma_dollars = _whole_dollars(signed * g.gamma * MULTIPLIER * s_k * s_k * 0.01)
+
+    is_call_print = c_is_call[contract]
+    hf_calls = np.bincount(sample[is_call_print], weights=hf[is_call_print], minlength=N_SAMPLES)
+    hf_puts = np.bincount(sample[~is_call_print], weights=hf[~is_call_print], minlength=N_SAMPLES)
+    n_minutes = N_SAMPLES // 2
+    cell = minute * n_k + c_k[contract]
+    shape = (n_minutes, n_k)
+    strike_delta = np.bincount(cell, weights=hf, minlength=n_minutes * n_k).reshape(shape)
+    strike_gamma = np.bincount(cell, weights=gamma_dollars, minlength=n_minutes * n_k).reshape(
+        shape
+    )
+    strike_contracts = np.bincount(cell, weights=size, minlength=n_minutes * n_k).reshape(shape)
+
+    # --- last quoted spread per contract, carried forward (NaN without quotes)
+    spread_pct = _last_spread(tape, keep, sample, contract, n_c)
+
+    # --- effective OI and dealer positions at each sample end
+    flat = sample * n_c + contract
+    per_sample = np.bincount(flat, weights=signed, minlength=N_SAMPLES * n_c).reshape(
+        N_SAMPLES, n_c
+    )
+    cum_signed = np.cumsum(per_sample, axis=0)
+    traded = np.cumsum(
+        np.bincount(flat, weights=size, minlength=N_SAMPLES * n_c).reshape(N_SAMPLES, n_c), axis=0
+    )
+    effective = np.maximum(0.0, c_oi[None, :] + cfg.oi_weight * cum_signed)
+    call_sign, put_sign = _PRIOR_SIGNS[cfg.dealer_prior]
+    sign = np.where(c_is_call, call_sign, put_sign)
+    if cfg.dealer_prior == "flow_only":
+        position = -cfg.oi_weight * cum_signed
+        settled_position = np.zeros_like(position)
+    else:
+        position = sign[None, :] * effective
+        settled_position = np.broadcast_to(sign * c_oi, position.shape)
+
+    # --- states at sample end
+    starts = pd.DatetimeIndex(
+        opening + pd.to_timedelta(np.arange(N_SAMPLES) * SAMPLE_SECONDS, unit="s")
+    ).as_unit("ns")
+    ends_ns = starts.asi8 + SAMPLE_SECONDS * 10**9
+    spot_s = _asof(path, ends_ns)
+    minutes_left = SESSION_MINUTES - (np.arange(N_SAMPLES) + 1) * SAMPLE_SECONDS / 60.0
+    tau_s = bs.tau_from_minutes(minutes_left)
+    gs = bs.greeks(
+        spot_s[:, None], c_strike[None, :], tau_s[:, None], c_iv[None, :], c_is_call[None, :]
+    )
+    s_col = spot_s[:, None]
+    gex_c = position * gs.gamma * MULTIPLIER * s_col * s_col * 0.01
+    settled_gex_c = settled_position * gs.gamma * MULTIPLIER * s_col * s_col * 0.01
+    dex_c = position * gs.delta * MULTIPLIER * s_col
+    vex_c = position * gs.vanna * MULTIPLIER * s_col * 0.01
+    chex_c = position * gs.charm * MULTIPLIER * s_col / TRADING_HOURS_PER_YEAR
+
+    to_strike = np.zeros((n_c, n_k))
+    to_strike[np.arange(n_c), c_k] = 1.0
+    calls_to_strike = to_strike * c_is_call[:, None]
+    puts_to_strike = to_strike * ~c_is_call[:, None]
+    strike_gex = gex_c @ to_strike
+    strike_call_gex = gex_c @ calls_to_strike
+    strike_put_gex = gex_c @ puts_to_strike
+    strike_dex = dex_c @ to_strike
+    strike_vex = vex_c @ to_strike
+    strike_chex = chex_c @ to_strike
+    strike_oi = effective @ to_strike
+    net_gex = gex_c.sum(axis=1)
+
+    # --- ATM IV (mean of call and put IV by strike, interpolated at spot)
+    iv_by_strike = np.bincount(c_k, weights=c_iv, minlength=n_k) / np.maximum(
+        np.bincount(c_k, minlength=n_k), 1
+    )
+    atm_iv = np.interp(spot_s, strikes, iv_by_strike)
+    sigma_rem = spot_s * atm_iv * np.sqrt(tau_s)
+
+    if cfg.gamma_flip:
+        flip, status = _gamma_flip(spot_s, tau_s, sigma_rem, position, c_strike, c_iv, cfg)
+    else:
+        flip, status = np.full(N_SAMPLES, np.nan), ["not_computed"] * N_SAMPLES
+    call_wall = strikes[np.argmax(np.abs(strike_call_gex), axis=1)]
+    put_wall = strikes[np.argmax(np.abs(strike_put_gex), axis=1)]
+    magnet = _magnet(strikes, strike_gex, spot_s, np.maximum(3.0 * sigma_rem, 1.5 * spacing))
+    pin_parts, pin_score = _pin_score(
+        strikes, strike_oi, strike_gex, spot_s, sigma_rem, magnet, minutes_left
+    )
+    pin_prob = _pin_probability(spot_s, magnet, atm_iv, tau_s, spacing / 2.0)
+    regime = np.where(
+        net_gex > 0, "positive_gamma", np.where(net_gex < 0, "negative_gamma", "neutral")
+    )
+
+    return SessionState(
+        symbol=symbol,
+        expiration=expiration,
+        open=opening,
+        strikes=strikes,
+        sample_starts=starts,
+        hf_calls=hf_calls,
+        hf_puts=hf_puts,
+        strike_delta_dollars=strike_delta,
+        strike_gamma_dollars=strike_gamma,
+        strike_contracts=strike_contracts,
+        spot=spot_s,
+        tau=tau_s,
+        atm_iv=atm_iv,
+        effective_oi=effective,
+        strike_gex=strike_gex,
+        strike_call_gex=strike_call_gex,
+        strike_put_gex=strike_put_gex,
+        strike_dex=strike_dex,
+        strike_vex=strike_vex,
+        strike_chex=strike_chex,
+        strike_oi=strike_oi,
+        net_gex=net_gex,
+        net_dex=dex_c.sum(axis=1),
+        net_vex=vex_c.sum(axis=1),
+        net_chex=chex_c.sum(axis=1),
+        settled_net_gex=settled_gex_c.sum(axis=1),
+        gamma_flip=flip,
+        gamma_flip_status=status,
+        call_wall=call_wall,
+        put_wall=put_wall,
+        magnet=magnet,
+        pin_components=pin_parts,
+        pin_score=pin_score,
+        pin_probability_pct=pin_prob,
+        regime=regime.tolist(),
+        max_pain=_max_pain(strikes, effective, c_k, c_is_call),
+        chain=chain,
+        classification=classification,
+        config=cfg,
+        traded_contracts=traded,
+        spread_pct=spread_pct,
+        position=np.asarray(position),
+    )
+
+
+def _last_spread(
+    tape: pd.DataFrame, keep: np.ndarray, sample: np.ndarray, contract: np.ndarray, n_c: int
+) -> np.ndarray:
+    """Per sample and contract, the spread (%) of the last print's quote so far."""
+    out = np.full((N_SAMPLES, n_c), np.nan)
+    if "bid" not in tape.columns or "ask" not in tape.columns or not keep.any():
+        return out
+    bid = tape["bid"].to_numpy(dtype=np.float64)[keep]
+    ask = tape["ask"].to_numpy(dtype=np.float64)[keep]
+    mid = (bid + ask) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where((ask > bid) & (mid > 0), (ask - bid) / mid * 100.0, np.nan)
+    cell = sample * n_c + contract
+    last = np.full(N_SAMPLES * n_c, -1, dtype=np.int64)
+    np.maximum.at(last, cell, np.arange(cell.size))  # prints are in time order
+    grid = np.where(last >= 0, pct[np.maximum(last, 0)], np.nan).reshape(N_SAMPLES, n_c)
+    filled: np.ndarray = pd.DataFrame(grid).ffill().to_numpy()
+    return filled
+
+
+def _gamma_flip(
+    spot: np.ndarray,
+    tau: np.ndarray,
+    sigma_rem: np.ndarray,
+    position: np.ndarray,
+    strike: np.ndarray,
+    iv: np.ndarray,
+    cfg: EngineConfig,
+) -> tuple[np.ndarray, list[str]]:
+    """Zero of the re-priced net GEX profile nearest spot, per sample (NaN when none)."""
+    n_s = spot.size
+    half = np.maximum(cfg.flip_range, 5.0 * sigma_rem / spot)
+    unit = np.linspace(-1.0, 1.0, cfg.flip_levels)
+    levels = spot[:, None] * (1.0 + half[:, None] * unit[None, :])  # (S, L)
+    profile = _gex_profile(levels, tau, position, strike, iv)
+    flip = np.full(n_s, np.nan)
+    mid = cfg.flip_levels // 2
+    lo, hi, found = _nearest_crossing(levels, profile, mid)
+    if found.any():
+        rows = np.flatnonzero(found)
+        fine = np.linspace(0.0, 1.0, 16)
+        a, b = levels[rows, lo[rows]], levels[rows, hi[rows]]
+        fine_levels = a[:, None] + (b - a)[:, None] * fine[None, :]
+        fine_profile = _gex_profile(fine_levels, tau[rows], position[rows], strike, iv)
+        flo, fhi, ffound = _nearest_crossing(fine_levels, fine_profile, 0)
+        r = np.arange(rows.size)
+        x0, x1 = fine_levels[r, flo], fine_levels[r, fhi]
+        y0, y1 = fine_profile[r, flo], fine_profile[r, fhi]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            root = np.where(y1 != y0, x0 - y0 * (x1 - x0) / (y1 - y0), x0)
+        flip[rows] = np.where(ffound, root, (a + b) / 2.0)
+    status = ["ok" if f else "no_flip_in_range" for f in found.tolist()]
+    return flip, status
+
+
+def _gex_profile(
+    levels: np.ndarray, tau: np.ndarray, position: np.ndarray, strike: np.ndarray, iv: np.ndarray
+) -> np.ndarray:
+    """Net GEX at each hypothetical spot level: (S, L) levels -> (S, L) dollars per 1%."""
+    out = np.empty(levels.shape)
+    chunk = max(1, 400_000 // max(1, levels.shape[1] * strike.size))
+    for start in range(0, levels.shape[0], chunk):
+        sl = slice(start, start + chunk)
+        lv = levels[sl][:, :, None]
+        gam = bs.gamma(lv, strike[None, None, :], tau[sl][:, None, None], iv[None, None, :])
+        out[sl] = np.einsum("slc,sc->sl", gam, position[sl]) * MULTIPLIER * levels[sl] ** 2 * 0.01
+    return out
+
+
+def _nearest_crossing(
+    levels: np.ndarray, profile: np.ndarray, centre: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row, the cell [i, i+1] where the profile changes sign nearest ``centre``."""
+    sign = np.sign(profile)
+    change = (sign[:, :-1] * sign[:, 1:] < 0) | ((sign[:, :-1] == 0) & (sign[:, 1:] != 0))
+    cells = np.arange(change.shape[1])
+    distance = np.where(change, np.abs(cells[None, :] + 0.5 - centre), np.inf)
+    lo = np.argmin(distance, axis=1)
+    found = np.isfinite(distance[np.arange(len(lo)), lo])
+    return lo, lo + 1, found
+
+
+def _magnet(
+    strikes: np.ndarray, strike_gex: np.ndarray, spot: np.ndarray, reach: np.ndarray
+) -> np.ndarray:
+    near = np.abs(strikes[None, :] - spot[:, None]) <= reach[:, None]
+    nearest = np.argmin(np.abs(strikes[None, :] - spot[:, None]), axis=1)
+    near[np.arange(spot.size), nearest] = True
+    score = np.where(near, np.abs(strike_gex), -1.0)
+    # ties go to the strike nearest spot: break them by a tiny distance penalty
+    tie = (
+        np.abs(strikes[None, :] - spot[:, None]) * 1e-12 * (np.abs(strike_gex).max(initial=0) + 1.0)
+    )
+    chosen: np.ndarray = strikes[np.argmax(score - tie, axis=1)]
+    return chosen
+
+
+def _pin_score(
+    strikes: np.ndarray,
+    strike_oi: np.ndarray,
+    strike_gex: np.ndarray,
+    spot: np.ndarray,
+    sigma_rem: np.ndarray,
+    magnet: np.ndarray,
+    minutes_left: np.ndarray,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    total_oi = strike_oi.sum(axis=1)
+    top3 = np.sort(strike_oi, axis=1)[:, -3:].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        oi_score = 100.0 * np.clip(np.where(total_oi > 0, top3 / total_oi, 0.0) / 0.5, 0.0, 1.0)
+        proximity = 100.0 * np.exp(-0.5 * (np.abs(spot - magnet) / sigma_rem) ** 2)
+        m_idx = np.searchsorted(strikes, magnet)
+        abs_gex = np.abs(strike_gex)
+        share = abs_gex[np.arange(spot.size), m_idx] / abs_gex.sum(axis=1)
+        gamma_score = 100.0 * np.clip(np.nan_to_num(share) / 0.25, 0.0, 1.0)
+    time_score = 100.0 * np.clip(1.0 - minutes_left / SESSION_MINUTES, 0.0, 1.0)
+    proximity = np.nan_to_num(proximity)
+    score = 0.30 * oi_score + 0.25 * proximity + 0.25 * time_score + 0.20 * gamma_score
+    parts = {
+        "oi_score": np.round(oi_score),
+        "proximity_score": np.round(proximity),
+        "time_score": np.round(time_score),
+        "gamma_score": np.round(gamma_score),
+    }
+    return parts, np.round(score)
+
+
+def _pin_probability(
+    spot: np.ndarray, magnet: np.ndarray, vol: np.ndarray, tau: np.ndarray, half_width: float
+) -> np.ndarray:
+    """Lognormal probability (%) that the close lands within ``half_width`` of the magnet."""
+    scale = vol * np.sqrt(tau)
+
+    def z(level: np.ndarray) -> np.ndarray:
+        out: np.ndarray = (np.log(level / spot) + 0.5 * scale**2) / scale
+        return out
+
+    upper = magnet + half_width
+    lower = np.maximum(magnet - half_width, 1e-12)
+    prob: np.ndarray = 100.0 * (ndtr(z(upper)) - ndtr(z(lower)))
+    return prob
+
+
+def _max_pain(
+    strikes: np.ndarray, effective: np.ndarray, c_k: np.ndarray, is_call: np.ndarray
+) -> np.ndarray:
+    """Strike minimising total option value at expiry, on effective OI, per sample."""
+    payoff = np.where(
+        is_call[None, :],
+        np.maximum(strikes[:, None] - strikes[c_k][None, :], 0.0),
+        np.maximum(strikes[c_k][None, :] - strikes[:, None], 0.0),
+    )  # (price level P, contract)
+    pain = effective @ payoff.T  # (S, P)
+    lowest: np.ndarray = strikes[np.argmin(pain, axis=1)]
+    return lowest
