@@ -16,6 +16,7 @@ from flowframe._constants import ET
 
 __all__ = [
     "ET",
+    "OPEN_OFFSET",
     "SESSION_CLOSE",
     "SESSION_LENGTH",
     "SESSION_MINUTES",

@@ -46,12 +46,19 @@ class _Forward:
     """
 
     def __init__(
-        self, module: str, name: str, prepare: Prepare, extra: Sequence[inspect.Parameter] = ()
+        self,
+        module: str,
+        name: str,
+        prepare: Prepare,
+        extra: Sequence[inspect.Parameter] = (),
+        *,
+        leading: inspect.Parameter | None = None,
     ):
         self._module = module
         self._name = name
         self._prepare = prepare
         self._extra = tuple(extra)
+        self._leading = leading  # an accessor-only first positional (``ds.flow.plot(variable)``)
         self._attr = name
         self._owner = ""
         self._signature: inspect.Signature | None = None
@@ -69,22 +76,29 @@ class _Forward:
     def signature(self) -> inspect.Signature:
         """Return the method's signature: the twin's without its data argument."""
         if self._signature is None:
-            params = list(inspect.signature(self._twin()).parameters.values())[1:]
+            twin = inspect.signature(self._twin())
+            params = list(twin.parameters.values())[1:]
             if self._extra:
                 rest = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
                 tail = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
                 params = [*rest, *self._extra, *tail]
-            self._signature = inspect.Signature(params)
+            if self._leading is not None:
+                params = [self._leading, *params]
+            self._signature = inspect.Signature(params, return_annotation=twin.return_annotation)
         return self._signature
 
     def __get__(self, accessor: Any, owner: type | None = None) -> Callable[..., Any]:
         twin = self._twin()
-        attr, prepare = self._attr, self._prepare
+        attr, prepare, leading = self._attr, self._prepare, self._leading
 
         @functools.wraps(twin)
         def method(*args: Any, **kwargs: Any) -> Any:
             if accessor is None:
                 raise TypeError(f"call {attr} on an object's .flow accessor")
+            if leading is not None and args:
+                if leading.name in kwargs:
+                    raise TypeError(f"{attr}() got multiple values for {leading.name!r}")
+                kwargs[leading.name], args = args[0], args[1:]
             return twin(prepare(accessor, attr, kwargs), *args, **kwargs)
 
         method.__name__ = method.__qualname__ = attr
@@ -118,6 +132,7 @@ def _grid(accessor: Any, method: str, kwargs: dict[str, Any]) -> Any:
 _VARIABLE = inspect.Parameter(
     "variable", inspect.Parameter.KEYWORD_ONLY, default="signed_delta_dollars", annotation="str"
 )
+_LEADING_VARIABLE = _VARIABLE.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 @pd.api.extensions.register_dataframe_accessor("flow")
@@ -205,6 +220,6 @@ class FlowArrayAccessor(_GridAccessor):
 class FlowDatasetAccessor(_GridAccessor):
     """The same on strike-flow Datasets (``ds.flow``), choosing a ``variable``."""
 
-    plot = _Forward(_PLOTTING, "plot_heatmap", _grid, [_VARIABLE])
+    plot = _Forward(_PLOTTING, "plot_heatmap", _grid, leading=_LEADING_VARIABLE)
     profile = _Forward(_ANALYSIS, "heatmap_profile", _grid, [_VARIABLE])
     top_strikes = _Forward(_ANALYSIS, "top_strikes", _grid, [_VARIABLE])

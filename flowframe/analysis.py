@@ -40,6 +40,8 @@ from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
 from flowframe._constants import BAR_SECONDS, ET
+from flowframe._session import OPEN_OFFSET
+from flowframe._stats import robust_center_scale
 from flowframe.errors import SchemaError
 from flowframe.frames.checks import require_columns, require_grid
 
@@ -60,10 +62,8 @@ __all__ = [
 TimeLike = pd.Timestamp | dt.datetime | np.datetime64 | str
 """Anything :func:`heatmap_profile` and :func:`top_strikes` accept as ``at``."""
 
-_MAD_SCALE: Final = 1.4826  # MAD of a normal sample times this is its standard deviation
 _MIN_WINDOW_BARS: Final = 3  # fewest bars a trailing burst baseline may hold
 _MIN_ROLLING: Final = pd.Timedelta(minutes=1)
-_SESSION_OPEN: Final = pd.Timedelta(hours=9, minutes=30)
 _SESSION: Final = "session"
 
 FloatArray = npt.NDArray[np.float64]
@@ -257,12 +257,9 @@ def bursts(
     x = _values(frame, column)
     z = np.full(x.shape, np.nan)
     if window is None:
-        finite = x[np.isfinite(x)]
-        if finite.size:
-            median = float(np.median(finite))
-            mad = float(np.median(np.abs(finite - median)))
-            if mad > 0:
-                z = (x - median) / (_MAD_SCALE * mad)
+        median, sigma = robust_center_scale(x)  # NaN skipped; (nan, nan) when none is left
+        if sigma > 0:
+            z = (x - median) / sigma
     else:
         starts, n_bars = _trailing_starts(frame, index, window)
         min_periods = min(n_bars, max(_MIN_WINDOW_BARS, math.ceil(n_bars / 2)))
@@ -273,10 +270,9 @@ def bursts(
             past = past[np.isfinite(past)]
             if past.size < min_periods:
                 continue
-            median = float(np.median(past))
-            mad = float(np.median(np.abs(past - median)))
-            if mad > 0:
-                z[i] = (x[i] - median) / (_MAD_SCALE * mad)
+            median, sigma = robust_center_scale(past)
+            if sigma > 0:
+                z[i] = (x[i] - median) / sigma
     hits = np.flatnonzero(np.abs(np.nan_to_num(z, nan=0.0)) > k)
     out = pd.DataFrame(
         {
@@ -436,7 +432,7 @@ def _is_increment(name: Hashable) -> bool:
 def _session_buckets(index: pd.DatetimeIndex, step: pd.Timedelta) -> npt.NDArray[np.int64]:
     """Each time's bucket start (UTC ns), on a grid of ``step`` from its date's 09:30 ET."""
     times = index.as_unit("ns")
-    wall = times.tz_convert(ET).tz_localize(None).normalize() + _SESSION_OPEN
+    wall = times.tz_convert(ET).tz_localize(None).normalize() + OPEN_OFFSET
     opens = wall.tz_localize(ET).as_unit("ns").asi8  # 09:30 is never in a DST gap
     t = times.asi8
     return np.asarray(opens + ((t - opens) // step.value) * step.value, dtype=np.int64)

@@ -142,3 +142,71 @@ def test_split_frame_plot_shows_legs() -> None:
     legends = [a.get_legend() for a in ax.figure.axes if a.get_legend() is not None]
     labels = [t.get_text() for legend in legends for t in legend.get_texts()]
     assert any("calls" in s for s in labels) and any("puts" in s for s in labels)
+
+
+# ---------------------------------------------------------------------- help() and Shift-Tab
+
+
+def help_text(obj: Any) -> str:
+    import pydoc
+
+    return pydoc.plain(pydoc.render_doc(obj))
+
+
+def test_help_on_accessor_methods_shows_the_twins_parameters(hedge: pd.DataFrame) -> None:
+    import inspect
+
+    method = flow(hedge).plot_hedge
+    assert str(inspect.signature(method)) == str(inspect.signature(ff.plot_hedge)).replace(
+        "frame: 'pd.DataFrame', *, ", "*, "
+    )
+    assert inspect.signature(method).return_annotation == "Axes"
+    text = help_text(method)
+    assert "plot_hedge(*, ax: 'Axes | None' = None, price:" in text
+    assert "legs: 'bool | None' = None, title: 'str | None' = None" in text
+    assert "``df.flow.plot_hedge(...)`` is :func:`flowframe.plot_hedge` on this object." in text
+    assert "The per-bar flow is drawn as bars" in text  # the twin's own docstring follows
+    assert method.__name__ == "plot_hedge" and method.__wrapped__ is ff.plot_hedge
+
+
+def test_help_on_da_flow_plot_and_ds_flow() -> None:
+    import inspect
+
+    heatmap = ff.heatmap("SPY", minutes=30, source=SRC)
+    text = help_text(flow(heatmap).plot)
+    assert "plot(*, ax: 'Axes | None' = None, around_spot: 'float | None' = 0.03" in text
+    assert "robust: 'bool | None' = None" in text
+    ds = ff.strike_flow("SPY", minutes=30, source=SRC)
+    params = inspect.signature(flow(ds).plot).parameters
+    assert list(params)[0] == "variable" and params["variable"].default == ("signed_delta_dollars")
+    params = inspect.signature(flow(ds).profile).parameters
+    assert list(params) == ["at", "variable"]
+    assert params["variable"].kind is inspect.Parameter.KEYWORD_ONLY
+    with pytest.raises(TypeError, match="got multiple values for 'variable'"):
+        flow(ds).plot("contracts", variable="contracts")
+    assert list(inspect.signature(flow(hedge_frame()).rolling).parameters) == ["window", "column"]
+
+
+def hedge_frame() -> pd.DataFrame:
+    return ff.hedge_flow("SPY", minutes=30, source=SRC)
+
+
+def test_help_on_the_loaders_shows_parameters_and_schema() -> None:
+    text = help_text(ff.heatmap)
+    assert (
+        "heatmap(symbol: 'str', *, metric: 'str' = 'gex', mode: 'str' = 'raw', bar: 'str' = '1m'"
+        in text
+    )
+    for section in ("Parameters", "Returns", "Examples"):
+        assert section in text
+    for param in ("symbol", "metric", "mode", "bar", "minutes", "source"):
+        assert f"{param} :" in text
+
+
+def test_class_level_lookup_documents_and_refuses_a_call() -> None:
+    from flowframe.accessor import FlowFrameAccessor
+
+    method = FlowFrameAccessor.plot_hedge
+    assert "Plot a hedge-flow frame" in (method.__doc__ or "")
+    with pytest.raises(TypeError, match=r"call plot_hedge on an object's \.flow accessor"):
+        method()
