@@ -65,7 +65,6 @@ SERIES_COLUMNS: Final = (
     "hedge_flow_put_cumulative",
     "hedge_flow_cumulative_all",
 )
-SERIES_STRING_COLUMNS: Final = ("gamma_flip_status",)
 REGIMES: Final = ("positive_gamma", "negative_gamma", "neutral")
 
 STRIKE_FLOW_VARIABLES: Final = ("signed_delta_dollars", "signed_gamma_dollars", "contracts")

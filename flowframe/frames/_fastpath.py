@@ -4,7 +4,8 @@ Each kernel handles the common, plainly written case in a few C-level passes and
 ``None`` (or "not sure") for anything else, so that its caller falls back on the general path,
 which alone decides what is an error and words the message. A kernel never accepts an input
 that the general path rejects, and never gives a different result for an input both accept:
-``tests/test_frames.py`` checks both paths against each other on generated payloads.
+``tests/frames/test_read.py`` checks both paths against each other on generated payloads
+(and ``tests/frames/test_fastpath.py`` the kernels themselves).
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
+import inspect
+import re
 from typing import Any
 
 import numpy as np
@@ -9,6 +13,16 @@ import pandas as pd
 import pytest
 
 import flowframe as ff
+from flowframe._constants import (
+    BARS,
+    GRID_BARS,
+    LEADERBOARD_METRICS,
+    METRICS,
+    MINUTES_RANGE,
+    MODES,
+    N_RANGE,
+    SIDES,
+)
 from flowframe.sources import default
 from flowframe.sources.samples import SampleSource
 from tests.fakeapi import KEY, FakeAPI
@@ -253,3 +267,99 @@ def test_async_get_raw(fake_api: FakeAPI) -> None:
     assert fake_api.count() == 1
     with ff.FlashAlpha(KEY, base_url=fake_api.url) as sync:
         assert orjson.loads(body) == sync.get_leaderboard(n=3)
+
+
+# --------------------------------------------------------------------------- docstrings
+
+LOADERS = [ff.hedge_flow, ff.series, ff.heatmap, ff.strike_flow, ff.snapshot, ff.leaderboard]
+# the allowed values each loader's docstring must list, exactly (DESIGN.md: a bad parameter is
+# a ValueError naming the allowed values, so the docs say the same)
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("hedge_flow", "side"): (*SIDES, "split"),
+    ("hedge_flow", "bar"): BARS,
+    ("series", "bar"): BARS,
+    ("heatmap", "metric"): METRICS,
+    ("heatmap", "mode"): MODES,
+    ("heatmap", "bar"): GRID_BARS,
+    ("strike_flow", "bar"): GRID_BARS,
+    ("leaderboard", "metric"): LEADERBOARD_METRICS,
+}
+RANGES: dict[str, tuple[int, int]] = {"minutes": MINUTES_RANGE, "n": N_RANGE}
+
+
+def numpydoc_sections(doc: str) -> dict[str, str]:
+    """Split a numpydoc docstring into its sections: title -> body ("" for the summary)."""
+    lines = inspect.cleandoc(doc).splitlines()
+    sections: dict[str, list[str]] = {"": []}
+    current = ""
+    for i, text in enumerate(lines):
+        below = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if text.strip() and below == "-" * len(text.strip()):
+            current = text.strip()
+            sections[current] = []
+        elif not (text.strip() and text.strip() == "-" * len(text.strip())):
+            sections[current].append(text)
+    return {title: "\n".join(body) for title, body in sections.items()}
+
+
+def parameter_entries(section: str) -> dict[str, list[str]]:
+    """Return each ``name : type`` entry of a Parameters section with its lines."""
+    entries: dict[str, list[str]] = {}
+    for text in section.splitlines():
+        head = re.match(r"^(\w+) : ", text)
+        if head:
+            entries[head.group(1)] = [text]
+        elif entries:
+            entries[list(entries)[-1]].append(text)
+    return entries
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda f: f.__name__)
+def test_loader_docstring_documents_every_parameter(loader: Any) -> None:
+    sections = numpydoc_sections(loader.__doc__ or "")
+    for title in ("Parameters", "Returns", "Raises", "See Also", "Examples"):
+        assert sections.get(title, "").strip(), f"{loader.__name__}: no {title} section"
+    signature = inspect.signature(loader)
+    entries = parameter_entries(sections["Parameters"])
+    assert list(entries) == list(signature.parameters)  # every parameter, in order
+    for name, param in signature.parameters.items():
+        head, text = entries[name][0], " ".join(entries[name])
+        if param.default is inspect.Parameter.empty:
+            assert "default" not in head and "optional" not in head, head
+        elif param.default is None:
+            assert head.endswith(", optional"), head
+        elif isinstance(param.default, str):
+            assert head.endswith(f', default "{param.default}"'), head
+        else:
+            assert head.endswith(f", default {param.default}"), head
+        choices = CHOICES.get((loader.__name__, name))
+        if choices is not None:
+            listed = re.search(r"\{(.*)\}", head)
+            assert listed is not None, head
+            assert re.findall(r'"([^"]+)"', listed.group(1)) == list(choices)
+        if name in RANGES:
+            lo, hi = RANGES[name]
+            assert f"from {lo} to {hi}" in text, text
+    assert "ValueError" in sections["Raises"] and "SchemaError" in sections["Raises"]
+    assert ">>> " in sections["Examples"]
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "flowframe.frames.loaders",
+        "flowframe.frames.hedge_flow",
+        "flowframe.frames.series",
+        "flowframe.frames.grid",
+        "flowframe.frames.leaderboard",
+    ],
+)
+def test_docstring_examples_run(module: str) -> None:
+    tests = doctest.DocTestFinder().find(importlib.import_module(module))
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for test in tests:
+        runner.run(test)
+    results = runner.summarize(verbose=False)
+    assert results.failed == 0
+    if module.endswith("loaders"):
+        assert results.attempted >= 6 * 3  # every loader has runnable examples
