@@ -21,6 +21,7 @@ __all__ = [
     "SESSION_LENGTH",
     "SESSION_MINUTES",
     "SESSION_OPEN",
+    "is_session_day",
     "latest_weekday",
     "session_bounds",
     "session_open",
@@ -50,8 +51,13 @@ def session_bounds(date: dt.date) -> tuple[pd.Timestamp, pd.Timestamp]:
     return _at(date, SESSION_OPEN), _at(date, SESSION_CLOSE)
 
 
+def is_session_day(day: dt.date) -> bool:
+    """Tell whether ``day`` has a session: any weekday (holidays are not modelled)."""
+    return day.weekday() < 5
+
+
 def latest_weekday(day: dt.date) -> dt.date:
     """Return ``day``, or the Friday before it when it falls on a weekend (no holidays)."""
-    while day.weekday() >= 5:
+    while not is_session_day(day):
         day -= dt.timedelta(days=1)
     return day

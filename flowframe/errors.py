@@ -30,6 +30,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flowframe._wire import iso_z
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -196,7 +198,7 @@ class RateLimitError(APIStatusError):
     retry_after : float or None
         Seconds the server asked to wait (``Retry-After`` in seconds or as an HTTP date).
     reset_at : datetime.datetime or None
-        When the quota resets (UTC), from the body's ``reset_at``.
+        When the quota resets (UTC), from the body's ``reset_at``; a naive time is read as UTC.
     """
 
     def __init__(
@@ -208,6 +210,8 @@ class RateLimitError(APIStatusError):
         **kwargs: Any,
     ):
         super().__init__(message, **kwargs)
+        if reset_at is not None and reset_at.tzinfo is None:
+            reset_at = reset_at.replace(tzinfo=dt.UTC)
         self.retry_after = retry_after
         self.reset_at = reset_at
 
@@ -216,7 +220,7 @@ class RateLimitError(APIStatusError):
         if self.retry_after is not None:
             parts.append(f"retry after {self.retry_after:g} s")
         if self.reset_at is not None:
-            parts.append(f"quota resets {self.reset_at.isoformat().replace('+00:00', 'Z')}")
+            parts.append(f"quota resets {iso_z(self.reset_at)}")
         return "; ".join(parts)
 
 

@@ -12,6 +12,7 @@ against it works unchanged on a real source.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,17 +20,16 @@ import pandas as pd
 
 from flowframe import _params
 from flowframe._constants import BAR_SECONDS, ET, LEADERBOARD_METRICS
+from flowframe._session import SESSION_MINUTES, session_bounds
+from flowframe._wire import iso_z, iso_z_many
+from flowframe.sources.endpoints import EndpointMethods, Payload
 
 __all__ = ["SampleSource"]
 
-_SESSION_BARS = 780  # 6.5 h of 30 s samples
+_SESSION_BARS = SESSION_MINUTES * 2  # 780: 6.5 h of 30 s samples
 
 
-def _iso(ts: pd.Timestamp) -> str:
-    return ts.tz_convert("UTC").isoformat().replace("+00:00", "Z")
-
-
-class SampleSource:
+class SampleSource(EndpointMethods[Payload]):
     """A seeded source of illustrative payloads (not a market model).
 
     Parameters
@@ -58,9 +58,8 @@ class SampleSource:
         rng = np.random.default_rng(seed)
         self.seed = seed
         self.date = date
-        self.open = pd.Timestamp(f"{date} 09:30", tz=ET)
-        close = self.open + pd.Timedelta(minutes=390)
-        self.now = pd.Timestamp(f"{date} {now}", tz=ET) if now else close
+        self.open, self.close = session_bounds(dt.date.fromisoformat(str(date)))
+        self.now = pd.Timestamp(f"{date} {now}", tz=ET).tz_convert("UTC") if now else self.close
         self.times = self.open + pd.to_timedelta(np.arange(1, _SESSION_BARS + 1) * 30, unit="s")
         steps = rng.standard_t(4, _SESSION_BARS) * spot * 0.00035
         self.spot = np.round(spot + np.cumsum(steps), 2)
@@ -73,29 +72,41 @@ class SampleSource:
 
     # -------------------------------------------------------------- helpers
 
-    def _window(self, minutes: int, bar: str) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
+    def _window(self, minutes: int, bar: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """For each bucket in the window: its last 30 s sample, its first sample, its label."""
         visible = self.times <= self.now
         start = self.now - pd.Timedelta(minutes=minutes)
         positions = np.flatnonzero(visible & (self.times > start))
         if positions.size == 0:
             empty = np.array([], dtype=int)
-            return empty, empty, pd.DatetimeIndex([], tz="UTC")
+            return empty, empty, []
         per_bucket = BAR_SECONDS[bar] // 30
         bucket = positions // per_bucket  # the sample stamped 09:30:30 closes bucket 0
         last = np.flatnonzero(np.r_[bucket[1:] != bucket[:-1], True])
         labels = self.open + pd.to_timedelta(bucket[last] * BAR_SECONDS[bar], unit="s")
-        return (
-            positions[last],
-            bucket[last] * per_bucket,
-            pd.DatetimeIndex(labels).tz_convert("UTC"),
-        )
+        return positions[last], bucket[last] * per_bucket, iso_z_many(labels)
+
+    def _as_of(self) -> str:
+        return iso_z(min(self.now, self.close))
 
     def _head(self, symbol: str) -> dict[str, Any]:
+        return {"symbol": symbol, "expiration": self.date, "as_of": self._as_of()}
+
+    def _grid_body(
+        self, symbol: str, positions: np.ndarray, bars: list[dict[str, Any]], **extra: str
+    ) -> dict[str, Any]:
+        """Wrap the ``bars`` of a heatmap (``extra``: metric and mode) or strike-flow body."""
         return {
             "symbol": symbol,
+            "underlying_price": float(self.spot[positions[-1]]) if len(positions) else None,
             "expiration": self.date,
-            "as_of": _iso(min(self.now, self.open + pd.Timedelta(minutes=390))),
+            **extra,
+            "bar_size": "1m",
+            "as_of": self._as_of(),
+            "tier_used": "raw",
+            "strikes_grid": self.strikes.tolist() if len(positions) else [],
+            "bars": bars,
+            "gap_intervals": [],
         }
 
     def _flow(self, side: str) -> np.ndarray:
@@ -107,11 +118,20 @@ class SampleSource:
 
     # -------------------------------------------------------------- endpoints
 
-    def get_hedge_flow(
-        self, symbol: str, *, side: str = "all", bar: str = "30s", minutes: int = 60
-    ) -> dict[str, Any]:
+    def _get(self, request: _params.Request) -> Payload:
+        """Answer a validated request (every ``get_*`` method comes here)."""
+        answer: Callable[[_params.Request], Payload] = {
+            "snapshot": self._snapshot,
+            "series": self._series,
+            "hedge-flow": self._hedge_flow,
+            "heatmap": self._heatmap,
+            "strike-flow": self._strike_flow,
+            "leaderboard": self._leaderboard,
+        }[request.endpoint]
+        return answer(request)
+
+    def _hedge_flow(self, req: _params.Request) -> Payload:
         """Illustrative ``hedge-flow`` body."""
-        req = _params.hedge_flow(symbol, side=side, bar=bar, minutes=minutes)
         positions, firsts, labels = self._window(int(req.params["minutes"]), req.params["bar"])
         cumulative = np.cumsum(self._flow(req.params["side"]))
         cum = cumulative[positions]
@@ -122,14 +142,13 @@ class SampleSource:
             "side": req.params["side"],
             "bar_size": req.params["bar"],
             "bars": [
-                {"t": _iso(t), "bar": float(b), "cumulative": float(c)}
+                {"t": t, "bar": float(b), "cumulative": float(c)}
                 for t, b, c in zip(labels, increments, cum, strict=True)
             ],
         }
 
-    def get_series(self, symbol: str, *, bar: str = "30s", minutes: int = 60) -> dict[str, Any]:
+    def _series(self, req: _params.Request) -> Payload:
         """Illustrative ``series`` body (pin_probability_pct as a percentage)."""
-        req = _params.series(symbol, bar=bar, minutes=minutes)
         positions, _, labels = self._window(int(req.params["minutes"]), req.params["bar"])
         call_cum = np.cumsum(self.calls)
         put_cum = np.cumsum(self.puts)
@@ -141,7 +160,7 @@ class SampleSource:
             frac = (p + 1) / _SESSION_BARS
             bars.append(
                 {
-                    "t": _iso(t),
+                    "t": t,
                     "spot": s,
                     "net_gex": float(net_gex),
                     "net_dex": float(4.8e10 + 1e9 * np.cos(p / 90.0)),
@@ -178,73 +197,44 @@ class SampleSource:
         rounded: np.ndarray = np.round(values, 2)
         return rounded
 
-    def _grid_window(self, minutes: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    def _grid_window(self, minutes: int) -> tuple[np.ndarray, list[str]]:
         positions, _, labels = self._window(minutes, "1m")
         return positions, labels
 
-    def get_heatmap(
-        self,
-        symbol: str,
-        *,
-        metric: str = "gex",
-        mode: str = "raw",
-        bar: str = "1m",
-        minutes: int = 60,
-    ) -> dict[str, Any]:
+    def _heatmap(self, req: _params.Request) -> Payload:
         """Illustrative ``heatmap`` body (``delta`` is the difference of ``raw``)."""
-        req = _params.heatmap(symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
         positions, labels = self._grid_window(int(req.params["minutes"]))
         values = self._grid_values(req.params["metric"], positions)
         if req.params["mode"] == "delta" and len(values) and req.params["metric"] != "signed_flow":
             values = np.vstack([values[:1], np.diff(values, axis=0)])
-        return {
-            "symbol": req.symbol,
-            "underlying_price": float(self.spot[positions[-1]]) if len(positions) else None,
-            "expiration": self.date,
-            "metric": req.params["metric"],
-            "mode": req.params["mode"],
-            "bar_size": "1m",
-            "as_of": self._head(str(req.symbol))["as_of"],
-            "tier_used": "raw",
-            "strikes_grid": self.strikes.tolist() if len(positions) else [],
-            "bars": [
-                {"t": _iso(t), "spot": float(self.spot[p]), "values": row.tolist()}
-                for t, p, row in zip(labels, positions, values, strict=True)
-            ],
-            "gap_intervals": [],
-        }
+        bars = [
+            {"t": t, "spot": float(self.spot[p]), "values": row.tolist()}
+            for t, p, row in zip(labels, positions, values, strict=True)
+        ]
+        return self._grid_body(
+            str(req.symbol), positions, bars, metric=req.params["metric"], mode=req.params["mode"]
+        )
 
-    def get_strike_flow(self, symbol: str, *, bar: str = "1m", minutes: int = 60) -> dict[str, Any]:
+    def _strike_flow(self, req: _params.Request) -> Payload:
         """Illustrative ``strike-flow`` body."""
-        req = _params.strike_flow(symbol, bar=bar, minutes=minutes)
         positions, labels = self._grid_window(int(req.params["minutes"]))
         flow = self._grid_values("signed_flow", positions)
         gamma = np.abs(flow) * 0.08
         contracts = np.round(np.abs(flow) / 500.0)
-        return {
-            "symbol": req.symbol,
-            "underlying_price": float(self.spot[positions[-1]]) if len(positions) else None,
-            "expiration": self.date,
-            "bar_size": "1m",
-            "as_of": self._head(str(req.symbol))["as_of"],
-            "tier_used": "raw",
-            "strikes_grid": self.strikes.tolist() if len(positions) else [],
-            "bars": [
-                {
-                    "t": _iso(t),
-                    "spot": float(self.spot[p]),
-                    "signed_delta_dollars": f.tolist(),
-                    "signed_gamma_dollars": g.tolist(),
-                    "contracts": c.tolist(),
-                }
-                for t, p, f, g, c in zip(labels, positions, flow, gamma, contracts, strict=True)
-            ],
-            "gap_intervals": [],
-        }
+        bars = [
+            {
+                "t": t,
+                "spot": float(self.spot[p]),
+                "signed_delta_dollars": f.tolist(),
+                "signed_gamma_dollars": g.tolist(),
+                "contracts": c.tolist(),
+            }
+            for t, p, f, g, c in zip(labels, positions, flow, gamma, contracts, strict=True)
+        ]
+        return self._grid_body(str(req.symbol), positions, bars)
 
-    def get_leaderboard(self, *, metric: str = "heat", n: int = 10) -> dict[str, Any]:
+    def _leaderboard(self, req: _params.Request) -> Payload:
         """Illustrative ``leaderboard`` body."""
-        req = _params.leaderboard(metric=metric, n=n)
         names = ["SPY", "SPX", "QQQ", "IWM", "TSLA", "NVDA", "AAPL", "AMZN"]
         rng = np.random.default_rng(
             self._rng_seed + LEADERBOARD_METRICS.index(req.params["metric"])
@@ -254,17 +244,16 @@ class SampleSource:
         return {
             "metric": req.params["metric"],
             "n": int(req.params["n"]),
-            "as_of": self._head("SPY")["as_of"],
-            "market_open": bool(self.open <= self.now < self.open + pd.Timedelta(minutes=390)),
+            "as_of": self._as_of(),
+            "market_open": bool(self.open <= self.now < self.close),
             "entries": [
                 {"rank": i + 1, "symbol": names[j], "value": float(values[j])}
                 for i, j in enumerate(order)
             ],
         }
 
-    def get_snapshot(self, symbol: str, *, expiry: dt.date | str | None = None) -> dict[str, Any]:
+    def _snapshot(self, req: _params.Request) -> Payload:
         """Illustrative ``snapshot`` body (the live shape, with the decision blocks)."""
-        req = _params.snapshot(symbol, expiry=expiry)
         p = max(int(self.times.searchsorted(self.now, side="right")) - 1, 0)
         s = float(self.spot[p])
         magnet = float(round(s))
@@ -277,7 +266,7 @@ class SampleSource:
             "symbol": req.symbol,
             "underlying_price": s,
             "expiration": self.date,
-            "as_of": self._head(str(req.symbol))["as_of"],
+            "as_of": self._as_of(),
             "market_open": True,
             "regime": {"label": "positive_gamma", "gamma_flip": round(s - 2.0, 2)},
             "exposures": {"net_gex": 1.8e9, "net_dex": 4.8e10},

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from flowframe._constants import ET
+from flowframe._session import is_session_day
 from flowframe.sources.engine.core import EngineConfig
 from flowframe.sources.engine.decision.body import decision_inputs, probabilities
 from flowframe.sources.engine.simulated import Simulated
@@ -43,7 +44,7 @@ def _weekdays(start: dt.date, count: int) -> list[dt.date]:
     days: list[dt.date] = []
     day = start
     while len(days) < count:
-        if day.weekday() < 5:
+        if is_session_day(day):
             days.append(day)
         day += dt.timedelta(days=1)
     return days
@@ -82,8 +83,8 @@ def calibration_records(
             close = float(state.spot[-1])
             for checkpoint in checkpoints:
                 now = pd.Timestamp(f"{day.isoformat()} {checkpoint}", tz=ET).tz_convert("UTC")
-                inp = decision_inputs(src, now)
-                i = max(src._completed(now), 1) - 1
+                inp = decision_inputs(state, now)
+                i = max(state.completed(now), 1) - 1
                 tau = float(state.tau[i])
                 probs = probabilities(inp, tau)
                 scale_now = inp.atm_iv * np.sqrt(tau)

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from flowframe._constants import ET
+from flowframe._session import SESSION_LENGTH, SESSION_MINUTES, is_session_day, session_open
 from flowframe.errors import SchemaError
 from flowframe.sources.engine import greeks as bs
 from flowframe.sources.engine.classify import Classification, classify_tape
@@ -59,16 +59,15 @@ from flowframe.sources.engine.schemas import (
     MULTIPLIER,
     RIGHTS,
     SAMPLE_SECONDS,
-    SESSION_MINUTES,
     TAPE_COLUMNS,
 )
 
-__all__ = ["EngineConfig", "SessionState", "compute_session"]
+__all__ = ["EngineConfig", "SessionState", "completed_samples", "compute_session"]
 
 # named from the dealer's side; MODEL.md section 3 calls them priors A, B, C and D
 DealerPrior = Literal["long_calls_short_puts", "short_all", "short_calls_long_puts", "flow_only"]
 N_SAMPLES: Final = SESSION_MINUTES * 60 // SAMPLE_SECONDS  # 780
-TRADING_HOURS_PER_YEAR: Final = 252 * 6.5  # 1638
+TRADING_HOURS_PER_YEAR: Final = 252 * SESSION_MINUTES / 60  # 1638
 _PRIOR_SIGNS: Final[dict[str, tuple[float, float]]] = {
     "long_calls_short_puts": (1.0, -1.0),
     "short_all": (-1.0, -1.0),
@@ -171,14 +170,39 @@ class SessionState:
         total: np.ndarray = self.hf_calls + self.hf_puts
         return total
 
+    @property
+    def has_session(self) -> bool:
+        """False on a weekend, which has no session (holidays are not modelled)."""
+        return is_session_day(dt.date.fromisoformat(self.expiration))
+
+    @property
+    def close(self) -> pd.Timestamp:
+        """16:00 ET on the session date, as UTC."""
+        return self.open + SESSION_LENGTH
+
+    def completed(self, now: pd.Timestamp) -> int:
+        """Count the samples that have ended by ``now`` (0..780; 0 on a day without a session).
+
+        See :func:`completed_samples`.
+        """
+        return completed_samples(self.open, now) if self.has_session else 0
+
+
+def completed_samples(open_: pd.Timestamp, now: pd.Timestamp) -> int:
+    """Count the 30 s samples of the session opening at ``open_`` that have ended by ``now``.
+
+    0 before the open (and on any earlier day); 780, the whole session, from the close on (and
+    on any later day). Sample ``s`` ends at ``open_ + 30 s * (s + 1)``.
+
+    >>> open_ = pd.Timestamp("2026-09-18 13:30", tz="UTC")
+    >>> completed_samples(open_, open_ + pd.Timedelta(seconds=95))
+    3
+    """
+    elapsed = (now - open_).total_seconds()
+    return int(min(max(elapsed // SAMPLE_SECONDS, 0), N_SAMPLES))
+
 
 # ---------------------------------------------------------------------------- inputs
-
-
-def session_open(expiration: str) -> pd.Timestamp:
-    """09:30 ET on the expiry date, as a UTC timestamp."""
-    day = dt.date.fromisoformat(expiration)
-    return pd.Timestamp(f"{day.isoformat()} 09:30", tz=ET).tz_convert("UTC").as_unit("ns")
 
 
 def _check_chain(chain: pd.DataFrame) -> pd.DataFrame:
@@ -278,7 +302,7 @@ def compute_session(
     chain = _check_chain(chain)
     tape = _check_tape(tape)
     path = _spot_series(spot)
-    opening = session_open(expiration)
+    opening = session_open(dt.date.fromisoformat(expiration))
 
     # --- contracts and strikes
     strikes = np.unique(chain["strike"].to_numpy())

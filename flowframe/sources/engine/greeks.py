@@ -53,6 +53,7 @@ Deep out of the money
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
 
 import numpy as np
@@ -229,8 +230,7 @@ def delta(
     with np.errstate(all="ignore"):
         d1, _ = _d1(p)
         out = _delta_from_d1(d1, p)
-    _expire(out, p, _expired_delta(p))
-    return _nan_bad(out, p)
+    return _finish(out, p, _expired_delta(p))
 
 
 def gamma(
@@ -253,13 +253,7 @@ def gamma(
     numpy.ndarray
         ``e^{-q tau} phi(d1) / (S vol sqrt(tau))``; 0 when expired, NaN for invalid input.
     """
-    p = _prepare(spot, strike, tau, vol, r, q)
-    with np.errstate(all="ignore"):
-        d1, vst = _d1(p)
-        out = _pdf_q(d1, p)
-        out /= p.s * vst
-    _expire(out, p, 0.0)
-    return _nan_bad(out, p)
+    return _pdf_times(spot, strike, tau, vol, r, q, _per_point)
 
 
 def vanna(
@@ -282,15 +276,7 @@ def vanna(
     numpy.ndarray
         ``-e^{-q tau} phi(d1) d2 / vol``; 0 when expired, NaN for invalid input.
     """
-    p = _prepare(spot, strike, tau, vol, r, q)
-    with np.errstate(all="ignore"):
-        d1, vst = _d1(p)
-        out = _pdf_q(d1, p)
-        out *= d1 - vst
-        out /= p.v
-        np.negative(out, out=out)
-    _expire(out, p, 0.0)
-    return _nan_bad(out, p)
+    return _pdf_times(spot, strike, tau, vol, r, q, _minus_d2_per_vol)
 
 
 def charm(
@@ -325,8 +311,7 @@ def charm(
         out = _charm_from(pdf * (d1 - vst), pdf, vst, p)
         if _nonzero(p.q):
             out += p.q * _delta_from_d1(d1, p)
-    _expire(out, p, 0.0)
-    return _nan_bad(out, p)
+    return _finish(out, p, 0.0)
 
 
 def vega(
@@ -349,13 +334,7 @@ def vega(
     numpy.ndarray
         ``S e^{-q tau} phi(d1) sqrt(tau)``; 0 when expired, NaN for invalid input.
     """
-    p = _prepare(spot, strike, tau, vol, r, q)
-    with np.errstate(all="ignore"):
-        d1, _ = _d1(p)
-        out = _pdf_q(d1, p)
-        out *= p.s * np.sqrt(p.t)
-    _expire(out, p, 0.0)
-    return _nan_bad(out, p)
+    return _pdf_times(spot, strike, tau, vol, r, q, _times_s_sqrt_tau)
 
 
 def greeks(
@@ -402,10 +381,12 @@ def greeks(
         ch = _charm_from(pd2, pdf, None, p, out=pd2)
         if _nonzero(p.q):
             ch += p.q * de
-    _expire(de, p, _expired_delta(p))
-    for arr in (g, va, ch):
-        _expire(arr, p, 0.0)
-    return Greeks(_nan_bad(de, p), _nan_bad(g, p), _nan_bad(va, p), _nan_bad(ch, p))
+    return Greeks(
+        _finish(de, p, _expired_delta(p)),
+        _finish(g, p, 0.0),
+        _finish(va, p, 0.0),
+        _finish(ch, p, 0.0),
+    )
 
 
 # --- internals --------------------------------------------------------------------------------
@@ -555,14 +536,57 @@ def _expired_delta(p: _Prepared) -> FloatArray | float:
     return 0.5 * (np.sign(p.s - p.k) + p.w)
 
 
-def _expire(out: FloatArray, p: _Prepared, value: FloatArray | float) -> None:
-    """Write ``value`` into ``out`` where the contract has expired."""
-    if p.expired is not None:
-        np.copyto(out, value, where=p.expired)
-
-
 def _nan_bad(out: FloatArray, p: _Prepared) -> FloatArray:
     """Write NaN into ``out`` where the input is invalid, and return it in the result's shape."""
     if p.bad is not None:
         np.copyto(out, np.nan, where=p.bad)
     return out.reshape(p.shape) if out.shape != p.shape else out
+
+
+def _finish(out: FloatArray, p: _Prepared, expired: FloatArray | float) -> FloatArray:
+    """Apply the guards to a computed greek and return it in the result's shape.
+
+    ``expired`` goes where the contract has expired, NaN where the input is invalid.
+    """
+    if p.expired is not None:
+        np.copyto(out, expired, where=p.expired)
+    return _nan_bad(out, p)
+
+
+def _pdf_times(
+    spot: npt.ArrayLike,
+    strike: npt.ArrayLike,
+    tau: npt.ArrayLike,
+    vol: npt.ArrayLike,
+    r: npt.ArrayLike,
+    q: npt.ArrayLike,
+    factor: Callable[[FloatArray, FloatArray, FloatArray, _Prepared], None],
+) -> FloatArray:
+    """Compute a greek that is ``e^{-q tau} phi(d1)`` times a factor (gamma, vanna, vega).
+
+    ``factor(out, d1, vst, p)`` multiplies ``out`` (the pdf) in place; expired contracts get
+    0, invalid input NaN.
+    """
+    p = _prepare(spot, strike, tau, vol, r, q)
+    with np.errstate(all="ignore"):
+        d1, vst = _d1(p)
+        out = _pdf_q(d1, p)
+        factor(out, d1, vst, p)
+    return _finish(out, p, 0.0)
+
+
+def _per_point(out: FloatArray, d1: FloatArray, vst: FloatArray, p: _Prepared) -> None:
+    """Gamma's factor: ``1 / (S vol sqrt(tau))``."""
+    out /= p.s * vst
+
+
+def _minus_d2_per_vol(out: FloatArray, d1: FloatArray, vst: FloatArray, p: _Prepared) -> None:
+    """Vanna's factor: ``-d2 / vol``."""
+    out *= d1 - vst
+    out /= p.v
+    np.negative(out, out=out)
+
+
+def _times_s_sqrt_tau(out: FloatArray, d1: FloatArray, vst: FloatArray, p: _Prepared) -> None:
+    """Vega's factor: ``S sqrt(tau)``."""
+    out *= p.s * np.sqrt(p.t)

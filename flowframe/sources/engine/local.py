@@ -29,8 +29,9 @@ import pandas as pd
 
 from flowframe import _params
 from flowframe._constants import BAR_SECONDS
-from flowframe._session import latest_weekday
-from flowframe.errors import NotFoundError
+from flowframe._session import is_session_day, latest_weekday
+from flowframe._wire import iso_z, iso_z_many, json_number, json_numbers
+from flowframe.sources.endpoints import EndpointMethods, Payload, symbol_not_found
 from flowframe.sources.engine.clock import SessionClock
 from flowframe.sources.engine.core import N_SAMPLES, EngineConfig, SessionState, compute_session
 from flowframe.sources.engine.decision.body import snapshot_body
@@ -38,25 +39,8 @@ from flowframe.sources.engine.schemas import SAMPLE_SECONDS
 
 __all__ = ["Local"]
 
-Payload = dict[str, Any]
 
-
-def _iso(ts: pd.Timestamp) -> str:
-    return ts.tz_convert("UTC").isoformat().replace("+00:00", "Z")
-
-
-def _num(x: float) -> float | None:
-    return None if not math.isfinite(x) else float(x)
-
-
-def _nums(values: np.ndarray) -> list[float | None]:
-    out: list[float | None] = values.astype(np.float64).tolist()
-    if not np.isfinite(values).all():
-        out = [v if v is not None and math.isfinite(v) else None for v in out]
-    return out
-
-
-class Local:
+class Local(EndpointMethods[Payload]):
     """A source over your own tape: the hosted payloads, computed here.
 
     Parameters
@@ -101,7 +85,7 @@ class Local:
             raise ValueError("expiration is required: the 0DTE expiry (and session) date")
         self.expiration = exp
         self.date = dt.date.fromisoformat(exp)
-        self.has_session = self.date.weekday() < 5  # weekends have none (holidays not modelled)
+        self.has_session = is_session_day(self.date)
         self.clock = clock or SessionClock(self.date, now=now, speed=speed)
         self._inputs: tuple[pd.DataFrame, pd.DataFrame, pd.Series | pd.DataFrame] | None = (
             chain,
@@ -165,18 +149,10 @@ class Local:
     def _now(self) -> pd.Timestamp:
         return self.clock.now()
 
-    def _completed(self, now: pd.Timestamp) -> int:
-        """Count the samples that have ended by ``now`` (0..780)."""
-        if not self.has_session:
-            return 0
-        open_ = self.clock.open if self.clock.date == self.date else self.state.open
-        elapsed = (now - open_).total_seconds()
-        return int(min(max(elapsed // SAMPLE_SECONDS, 0), N_SAMPLES))
-
     def _window(self, now: pd.Timestamp, minutes: int) -> tuple[int, int]:
         """First and end (exclusive) sample of ``[now - minutes, now)``."""
         state = self.state
-        done = self._completed(now)
+        done = state.completed(now)
         start = (now - pd.Timedelta(minutes=minutes) - state.open).total_seconds()
         first = int(min(max(math.ceil(start / SAMPLE_SECONDS), 0), N_SAMPLES))
         return first, max(first, done)
@@ -197,75 +173,87 @@ class Local:
         last = np.minimum((buckets + 1) * per - 1, end - 1)
         return buckets, last
 
+    def _bar_window(self, now: pd.Timestamp, req: _params.Request) -> tuple[np.ndarray, np.ndarray]:
+        """Start sample and last completed sample of each ``bar`` touching the window."""
+        first, end = self._window(now, int(req.params["minutes"]))
+        per = BAR_SECONDS[req.params["bar"]] // SAMPLE_SECONDS
+        buckets, last = self._buckets(first, end, per)
+        return buckets * per, last
+
+    def _labels(self, seconds: np.ndarray) -> list[str]:
+        """Wire times of ``seconds`` after the open (bar labels)."""
+        return iso_z_many(self.state.open + pd.to_timedelta(seconds, unit="s"))
+
     def _head(self, symbol: str, now: pd.Timestamp) -> Payload:
-        return {"symbol": symbol, "expiration": self.expiration, "as_of": _iso(now)}
+        return {"symbol": symbol, "expiration": self.expiration, "as_of": iso_z(now)}
 
     # ------------------------------------------------------------------ endpoints
 
-    def get_hedge_flow(
-        self, symbol: str, *, side: str = "all", bar: str = "30s", minutes: int = 60
-    ) -> Payload:
+    def _get(self, request: _params.Request) -> Payload:
+        """Answer a validated request at the clock's now (every ``get_*`` method comes here)."""
+        answer: Callable[[_params.Request, pd.Timestamp], Payload] = {
+            "snapshot": self._snapshot,
+            "series": self._series,
+            "hedge-flow": self._hedge_flow,
+            "heatmap": self._heatmap,
+            "strike-flow": self._strike_flow,
+            "leaderboard": self._leaderboard,
+        }[request.endpoint]
+        return answer(request, self._now())
+
+    def _hedge_flow(self, req: _params.Request, now: pd.Timestamp) -> Payload:
         """``hedge-flow``: signed dealer delta-dollars per bar and since the open."""
-        req = _params.hedge_flow(symbol, side=side, bar=bar, minutes=minutes)
-        now = self._now()
         body = {**self._head(str(req.symbol), now), "side": req.params["side"]}
         body["bar_size"] = req.params["bar"]
         body["bars"] = []
         if req.symbol != self.symbol:
             return body
         state = self.state
-        first, end = self._window(now, int(req.params["minutes"]))
-        per = BAR_SECONDS[req.params["bar"]] // SAMPLE_SECONDS
-        buckets, last = self._buckets(first, end, per)
+        start, last = self._bar_window(now, req)
         flow = {"calls": state.hf_calls, "puts": state.hf_puts}.get(
             req.params["side"], state.hf_all
         )
         cum = np.cumsum(flow)
-        start = buckets * per
         before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
         bars = cum[last] - before
-        times = state.open + pd.to_timedelta(start * SAMPLE_SECONDS, unit="s")
+        times = self._labels(start * SAMPLE_SECONDS)
         body["bars"] = [
-            {"t": _iso(t), "bar": b, "cumulative": c}
+            {"t": t, "bar": b, "cumulative": c}
             for t, b, c in zip(times, bars.tolist(), cum[last].tolist(), strict=True)
         ]
         return body
 
-    def get_series(self, symbol: str, *, bar: str = "30s", minutes: int = 60) -> Payload:
+    def _series(self, req: _params.Request, now: pd.Timestamp) -> Payload:
         """``series``: the session's regime metrics, one row per bar."""
-        req = _params.series(symbol, bar=bar, minutes=minutes)
-        now = self._now()
         body = {**self._head(str(req.symbol), now), "bar_size": req.params["bar"], "bars": []}
         if req.symbol != self.symbol:
             return body
         s = self.state
-        first, end = self._window(now, int(req.params["minutes"]))
-        per = BAR_SECONDS[req.params["bar"]] // SAMPLE_SECONDS
-        buckets, last = self._buckets(first, end, per)
-        times = s.open + pd.to_timedelta(buckets * per * SAMPLE_SECONDS, unit="s")
+        start, last = self._bar_window(now, req)
+        times = self._labels(start * SAMPLE_SECONDS)
         call_cum = np.cumsum(s.hf_calls)
         put_cum = np.cumsum(s.hf_puts)
         all_cum = np.cumsum(s.hf_all)
         fields: dict[str, list[Any]] = {
-            "spot": _nums(s.spot[last]),
-            "net_gex": _nums(s.net_gex[last]),
-            "net_dex": _nums(s.net_dex[last]),
-            "gamma_flip": _nums(np.round(s.gamma_flip[last], 2)),
+            "spot": json_numbers(s.spot[last]),
+            "net_gex": json_numbers(s.net_gex[last]),
+            "net_dex": json_numbers(s.net_dex[last]),
+            "gamma_flip": json_numbers(np.round(s.gamma_flip[last], 2)),
             "gamma_flip_status": [s.gamma_flip_status[i] for i in last],
-            "call_wall": _nums(s.call_wall[last]),
-            "put_wall": _nums(s.put_wall[last]),
-            "magnet": _nums(s.magnet[last]),
-            "pin_score": _nums(s.pin_score[last]),
-            "pin_probability_pct": _nums(np.round(s.pin_probability_pct[last], 2)),
+            "call_wall": json_numbers(s.call_wall[last]),
+            "put_wall": json_numbers(s.put_wall[last]),
+            "magnet": json_numbers(s.magnet[last]),
+            "pin_score": json_numbers(s.pin_score[last]),
+            "pin_probability_pct": json_numbers(np.round(s.pin_probability_pct[last], 2)),
             "regime": [s.regime[i] for i in last],
-            "atm_iv": _nums(np.round(s.atm_iv[last], 6)),
-            "charm_dollars_per_hour": _nums(s.net_chex[last]),
-            "hedge_flow_call_cumulative": _nums(call_cum[last]),
-            "hedge_flow_put_cumulative": _nums(put_cum[last]),
-            "hedge_flow_cumulative_all": _nums(all_cum[last]),
+            "atm_iv": json_numbers(np.round(s.atm_iv[last], 6)),
+            "charm_dollars_per_hour": json_numbers(s.net_chex[last]),
+            "hedge_flow_call_cumulative": json_numbers(call_cum[last]),
+            "hedge_flow_put_cumulative": json_numbers(put_cum[last]),
+            "hedge_flow_cumulative_all": json_numbers(all_cum[last]),
         }
         body["bars"] = [
-            {"t": _iso(t), **{k: v[i] for k, v in fields.items()}} for i, t in enumerate(times)
+            {"t": t, **{k: v[i] for k, v in fields.items()}} for i, t in enumerate(times)
         ]
         return body
 
@@ -276,51 +264,49 @@ class Local:
         hi = end // 2
         return np.arange(lo, max(lo, hi))
 
-    def _grid_body(self, symbol: str, now: pd.Timestamp, mins: np.ndarray) -> Payload:
-        """Build the fields heatmap and strike-flow bodies share (``bars`` still empty)."""
-        mine = symbol == self.symbol
-        done = self._completed(now) if mine else 0
-        return {
+    def _grid_body(self, req: _params.Request, now: pd.Timestamp) -> tuple[Payload, np.ndarray]:
+        """Return the fields heatmap and strike-flow share, and the window's complete minutes.
+
+        ``bars`` is still empty; a symbol this source does not hold gets no minutes.
+        """
+        symbol = str(req.symbol)
+        if symbol != self.symbol:
+            mins, done = np.array([], dtype=int), 0
+        else:
+            mins, done = self._minutes(now, int(req.params["minutes"])), self.state.completed(now)
+        body = {
             "symbol": symbol,
-            "underlying_price": _num(self.state.spot[done - 1]) if done else None,
+            "underlying_price": json_number(self.state.spot[done - 1]) if done else None,
             "expiration": self.expiration,
             "bar_size": "1m",
-            "as_of": _iso(now),
+            "as_of": iso_z(now),
             "tier_used": "raw",
-            "strikes_grid": self.state.strikes.tolist() if mine and len(mins) else [],
+            "strikes_grid": self.state.strikes.tolist() if len(mins) else [],
             "bars": [],
             "gap_intervals": [],
         }
+        return body, mins
 
-    def get_heatmap(
-        self,
-        symbol: str,
-        *,
-        metric: str = "gex",
-        mode: str = "raw",
-        bar: str = "1m",
-        minutes: int = 60,
-    ) -> Payload:
+    def _minute_bars(self, mins: np.ndarray) -> list[Payload]:
+        """``t`` and ``spot`` (at the minute's end) of each minute, to complete per endpoint."""
+        spots = json_numbers(self.state.spot[mins * 2 + 1])
+        return [
+            {"t": t, "spot": spot} for t, spot in zip(self._labels(mins * 60), spots, strict=True)
+        ]
+
+    def _heatmap(self, req: _params.Request, now: pd.Timestamp) -> Payload:
         """``heatmap``: one metric by strike and minute (raw level or change)."""
-        req = _params.heatmap(symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
-        now = self._now()
         metric_, mode_ = req.params["metric"], req.params["mode"]
-        mine = req.symbol == self.symbol
-        mins = self._minutes(now, int(req.params["minutes"])) if mine else np.array([], dtype=int)
-        body = self._grid_body(str(req.symbol), now, mins)
+        body, mins = self._grid_body(req, now)
         body["metric"], body["mode"] = metric_, mode_
         if not len(mins):
             return body
-        values = self.heatmap_values(metric_, np.asarray(mins))
+        values = self.heatmap_values(metric_, mins)
         if mode_ == "delta" and metric_ != "signed_flow":
             values = np.vstack([values[:1], np.diff(values, axis=0)])
-        s = self.state
-        last = np.asarray(mins) * 2 + 1
-        times = s.open + pd.to_timedelta(np.asarray(mins) * 60, unit="s")
-        spots = _nums(s.spot[last])
         body["bars"] = [
-            {"t": _iso(t), "spot": spots[i], "values": _nums(values[i])}
-            for i, t in enumerate(times)
+            {**bar, "values": json_numbers(row)}
+            for bar, row in zip(self._minute_bars(mins), values, strict=True)
         ]
         return body
 
@@ -338,34 +324,27 @@ class Local:
         }
         return table[metric]()
 
-    def get_strike_flow(self, symbol: str, *, bar: str = "1m", minutes: int = 60) -> Payload:
+    def _strike_flow(self, req: _params.Request, now: pd.Timestamp) -> Payload:
         """``strike-flow``: signed aggressor flow by strike, per minute."""
-        req = _params.strike_flow(symbol, bar=bar, minutes=minutes)
-        now = self._now()
-        mine = req.symbol == self.symbol
-        mins = self._minutes(now, int(req.params["minutes"])) if mine else np.array([], dtype=int)
-        body = self._grid_body(str(req.symbol), now, mins)
+        body, mins = self._grid_body(req, now)
         if not len(mins):
             return body
         s = self.state
-        times = s.open + pd.to_timedelta(mins * 60, unit="s")
-        spots = _nums(s.spot[mins * 2 + 1])
         body["bars"] = [
             {
-                "t": _iso(t),
-                "spot": spots[i],
+                **bar,
                 "signed_delta_dollars": s.strike_delta_dollars[m].tolist(),
                 "signed_gamma_dollars": s.strike_gamma_dollars[m].tolist(),
                 "contracts": s.strike_contracts[m].tolist(),
             }
-            for i, (t, m) in enumerate(zip(times, mins.tolist(), strict=True))
+            for bar, m in zip(self._minute_bars(mins), mins.tolist(), strict=True)
         ]
         return body
 
     def leaderboard_values(self, now: pd.Timestamp) -> dict[str, float | None]:
         """Compute the symbol's leaderboard metrics at ``now`` (see the README's conventions)."""
         s = self.state
-        done = self._completed(now)
+        done = s.completed(now)
         if done == 0:
             return dict.fromkeys(("heat", "pin_risk", "abs_flow", "charm_intensity"))
         i = done - 1
@@ -379,32 +358,23 @@ class Local:
             "charm_intensity": float(abs(s.net_chex[i]) / max(gex, eps)),
         }
 
-    def get_leaderboard(self, *, metric: str = "heat", n: int = 10) -> Payload:
+    def _leaderboard(self, req: _params.Request, now: pd.Timestamp) -> Payload:
         """``leaderboard``: one entry, this source's symbol."""
-        req = _params.leaderboard(metric=metric, n=n)
-        now = self._now()
         metric_ = req.params["metric"]
-        value = self.leaderboard_values(now)[metric_] if self._completed(now) else None
+        value = self.leaderboard_values(now)[metric_] if self.has_session else None
         entries = [] if value is None else [{"rank": 1, "symbol": self.symbol, "value": value}]
         return {
             "metric": metric_,
             "n": int(req.params["n"]),
-            "as_of": _iso(now),
+            "as_of": iso_z(now),
             "market_open": self._market_open(now),
             "entries": entries[: int(req.params["n"])],
         }
 
-    def get_snapshot(self, symbol: str, *, expiry: dt.date | str | None = None) -> Payload:
+    def _snapshot(self, req: _params.Request, now: pd.Timestamp) -> Payload:
         """``snapshot``: the live regime body, or the degraded body outside the session."""
-        req = _params.snapshot(symbol, expiry=expiry)
         if req.symbol != self.symbol:
-            raise NotFoundError(
-                f"No data for {req.symbol}.",
-                status_code=404,
-                code="symbol_not_found",
-                body={"error": "symbol_not_found", "message": f"No data for {req.symbol}."},
-            )
-        now = self._now()
+            raise symbol_not_found(str(req.symbol))
         if not self._market_open(now):
             after = self.has_session and now >= self.clock.close
             last = self.date if after else latest_weekday(self.date - dt.timedelta(days=1))
@@ -414,4 +384,4 @@ class Local:
                 "last_session": last.isoformat(),
                 "message": f"Market closed. Last session: {last.isoformat()}.",
             }
-        return snapshot_body(self, now)
+        return snapshot_body(self.state, now)

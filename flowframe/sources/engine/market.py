@@ -95,7 +95,8 @@ import pandas as pd
 from scipy.special import ndtr
 
 from flowframe._constants import ET
-from flowframe.sources.engine.schemas import SESSION_MINUTES, TRADING_MINUTES_PER_YEAR
+from flowframe._session import SESSION_MINUTES, session_bounds, session_open
+from flowframe.sources.engine.schemas import TRADING_MINUTES_PER_YEAR
 
 __all__ = ["PROFILES", "Market", "SymbolProfile", "generate_market"]
 
@@ -378,12 +379,12 @@ class Market:
     @property
     def session_open(self) -> pd.Timestamp:
         """Return 09:30 ET on the session date, as UTC."""
-        return _session_open(self.date)
+        return session_open(self.date)
 
     @property
     def session_close(self) -> pd.Timestamp:
         """Return 16:00 ET on the session date, as UTC."""
-        return _session_open(self.date) + pd.Timedelta(minutes=SESSION_MINUTES)
+        return session_bounds(self.date)[1]
 
     def __repr__(self) -> str:
         first, last = float(self.spot.iloc[0]), float(self.spot.iloc[-1])
@@ -396,10 +397,6 @@ class Market:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _session_open(date: dt.date) -> pd.Timestamp:
-    return pd.Timestamp(f"{date.isoformat()} 09:30", tz=ET).tz_convert("UTC").as_unit("ns")
 
 
 def _parse_date(date: dt.date | str) -> dt.date:
@@ -459,10 +456,6 @@ def _sharpen(weights: FloatArray, target: float) -> FloatArray:
             high = mid
     out: FloatArray = np.exp(logw * math.exp(0.5 * (low + high)))
     return out
-
-
-def _to_cents(price: FloatArray) -> IntArray:
-    return np.rint(price * 100.0).astype(np.int64)
 
 
 # --------------------------------------------------------------------------- pieces
@@ -594,9 +587,20 @@ def _buy_probability(
     return prob, (start, start + length, imbalance)
 
 
+def _ticks(prof: SymbolProfile) -> tuple[int, int, int]:
+    """Return the small tick, the wide tick and the price where it widens, in cents."""
+    return round(prof.tick * 100), round(prof.tick_wide * 100), round(prof.tick_break * 100)
+
+
+def _on_ticks(cents: FloatArray, tick: int) -> IntArray:
+    """Round ``cents`` to the nearest multiple of ``tick`` cents."""
+    out: IntArray = np.rint(cents / tick).astype(np.int64) * tick
+    return out
+
+
 def _tick_cents(cents: IntArray, prof: SymbolProfile) -> IntArray:
-    small, wide = round(prof.tick * 100), round(prof.tick_wide * 100)
-    out: IntArray = np.where(cents < round(prof.tick_break * 100), small, wide)
+    small, wide, brk = _ticks(prof)
+    out: IntArray = np.where(cents < brk, small, wide)
     return out
 
 
@@ -606,20 +610,13 @@ def _quotes(theo: FloatArray, prof: SymbolProfile) -> tuple[IntArray, IntArray]:
     Both sides are the nearest tick to ``theo -+ half-spread``; the bid is floored at zero and
     the ask is at least one tick above the bid.
     """
-    small, wide = round(prof.tick * 100), round(prof.tick_wide * 100)
-    brk = round(prof.tick_break * 100)
+    small, wide, brk = _ticks(prof)
     half = 0.5 * np.maximum(prof.spread * theo, prof.tick) * 100.0
     low = theo * 100.0 - half
     high = theo * 100.0 + half
-    bid = np.where(
-        low < brk,
-        np.rint(low / small).astype(np.int64) * small,
-        np.rint(low / wide).astype(np.int64) * wide,
-    )
-    bid = np.maximum(bid, 0)
-    ask_small = np.rint(high / small).astype(np.int64) * small
-    ask_wide = np.rint(high / wide).astype(np.int64) * wide
-    ask = np.where(ask_small <= brk, ask_small, ask_wide)
+    bid = np.maximum(np.where(low < brk, _on_ticks(low, small), _on_ticks(low, wide)), 0)
+    ask_small = _on_ticks(high, small)
+    ask = np.where(ask_small <= brk, ask_small, _on_ticks(high, wide))
     ask = np.maximum(ask, bid + _tick_cents(bid, prof))
     return bid, ask
 
@@ -804,8 +801,7 @@ def generate_market(
     streams = [np.random.default_rng(child) for child in root.spawn(4)]
     rng_params, rng_spot, rng_chain, rng_tape = streams
     sess = _draw_session(rng_params, prof, float(scale))
-    open_ts = _session_open(day)
-    open_ns = int(open_ts.value)
+    open_ns = int(session_open(day).value)
 
     spot, jump_points, jumps = _spot_path(rng_spot, prof, sess)
     strikes, iv, call_oi, put_oi = _chain(rng_chain, prof, sess, float(scale))

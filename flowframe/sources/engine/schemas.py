@@ -26,14 +26,27 @@ from __future__ import annotations
 
 from typing import Final
 
+from flowframe._session import SESSION_MINUTES
+
+__all__ = [
+    "CHAIN_COLUMNS",
+    "MIN_TAU",
+    "MULTIPLIER",
+    "RIGHTS",
+    "SAMPLE_SECONDS",
+    "SESSION_MINUTES",
+    "TAPE_COLUMNS",
+    "TAPE_QUOTE_COLUMNS",
+    "TRADING_MINUTES_PER_YEAR",
+]
+
 CHAIN_COLUMNS: Final = ("strike", "right", "oi", "iv")
 TAPE_COLUMNS: Final = ("t", "strike", "right", "price", "size")
 TAPE_QUOTE_COLUMNS: Final = ("bid", "ask")
 RIGHTS: Final = ("C", "P")
 MULTIPLIER: Final = 100.0
-TRADING_MINUTES_PER_YEAR: Final = 252 * 390
+TRADING_MINUTES_PER_YEAR: Final = 252 * SESSION_MINUTES
 MIN_TAU: Final = 1.0 / TRADING_MINUTES_PER_YEAR  # one trading minute
-SESSION_OPEN: Final = "09:30"
-SESSION_CLOSE: Final = "16:00"
-SESSION_MINUTES: Final = 390
+#: The engine's raw sampling step (the hosted API's 30 s samples). The session's hours are
+#: :mod:`flowframe._session`'s (``SESSION_MINUTES`` is re-exported here for old imports).
 SAMPLE_SECONDS: Final = 30

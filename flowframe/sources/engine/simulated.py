@@ -18,11 +18,12 @@ import pandas as pd
 
 from flowframe import _params
 from flowframe._constants import ET
-from flowframe._session import latest_weekday
-from flowframe.errors import NotFoundError
+from flowframe._session import is_session_day, latest_weekday
+from flowframe._wire import iso_z
+from flowframe.sources.endpoints import EndpointMethods, Payload, symbol_not_found
 from flowframe.sources.engine.clock import SessionClock
 from flowframe.sources.engine.core import EngineConfig
-from flowframe.sources.engine.local import Local, _iso
+from flowframe.sources.engine.local import Local
 from flowframe.sources.engine.market import PROFILES, Market, generate_market
 
 __all__ = ["DEFAULT_SYMBOLS", "Simulated"]
@@ -31,7 +32,7 @@ DEFAULT_SYMBOLS = ("SPX", "SPY", "QQQ", "IWM", "TSLA", "NVDA", "AAPL", "AMZN")
 DEFAULT_TIME = "15:00"
 
 
-class Simulated:
+class Simulated(EndpointMethods[Payload]):
     """Simulated 0DTE sessions: the default source when there is no key.
 
     Parameters
@@ -176,8 +177,9 @@ class Simulated:
         ``session_closed``, so every symbol counts here.
         """
         sym = _params.validate_symbol(symbol)
-        weekday = self.date.weekday()
-        return sym in self.symbols and (weekday >= 5 or weekday in PROFILES[sym].expiry_weekdays)
+        return sym in self.symbols and (
+            not is_session_day(self.date) or self.date.weekday() in PROFILES[sym].expiry_weekdays
+        )
 
     def next_expiry(self, symbol: str) -> dt.date:
         """Return the next date after this session's with a same-day expiry for ``symbol``."""
@@ -187,16 +189,37 @@ class Simulated:
             day += dt.timedelta(days=1)
         return day
 
-    def _source_for(self, symbol: str) -> Local | None:
-        sym = _params.validate_symbol(symbol)
-        return self.local(sym) if self.has_zero_dte(sym) else None
+    # ------------------------------------------------------------------ endpoints
+
+    def _get(self, request: _params.Request) -> Payload:
+        """Answer a validated request (every ``get_*`` method comes here).
+
+        From the symbol's engine source when it has a 0DTE session today, else as the hosted
+        API answers: empty bars, ``no_zero_dte`` from the snapshot, 404 for an unknown symbol.
+        """
+        if request.endpoint == "leaderboard":
+            return self._leaderboard(request)
+        sym = str(request.symbol)
+        if self.has_zero_dte(sym):
+            return self.local(sym)._get(request)
+        if request.endpoint != "snapshot":
+            return self._empty(request)
+        if sym not in self.symbols:
+            raise symbol_not_found(sym)
+        nxt = self.next_expiry(sym).isoformat()
+        return {
+            "symbol": sym,
+            "no_zero_dte": True,
+            "next_zero_dte_expiry": nxt,
+            "message": f"No 0DTE expiry for {sym} today ({self.date:%A}). Next expiry: {nxt}.",
+        }
 
     def _empty(self, req: _params.Request) -> dict[str, Any]:
         """Answer for an unknown symbol as the hosted API does: 200 with no bars."""
         body: dict[str, Any] = {
             "symbol": req.symbol,
             "expiration": self.date.isoformat(),
-            "as_of": _iso(self.clock.now()),
+            "as_of": iso_z(self.clock.now()),
         }
         if req.endpoint in ("hedge-flow", "series"):
             return {
@@ -218,73 +241,8 @@ class Simulated:
             grid.update(metric=req.params["metric"], mode=req.params["mode"])
         return grid
 
-    # ------------------------------------------------------------------ endpoints
-
-    def get_hedge_flow(
-        self, symbol: str, *, side: str = "all", bar: str = "30s", minutes: int = 60
-    ) -> dict[str, Any]:
-        """``hedge-flow`` from the engine (see :class:`Local`)."""
-        src = self._source_for(symbol)
-        if src is None:
-            return self._empty(_params.hedge_flow(symbol, side=side, bar=bar, minutes=minutes))
-        return src.get_hedge_flow(symbol, side=side, bar=bar, minutes=minutes)
-
-    def get_series(self, symbol: str, *, bar: str = "30s", minutes: int = 60) -> dict[str, Any]:
-        """``series`` from the engine (see :class:`Local`)."""
-        src = self._source_for(symbol)
-        if src is None:
-            return self._empty(_params.series(symbol, bar=bar, minutes=minutes))
-        return src.get_series(symbol, bar=bar, minutes=minutes)
-
-    def get_heatmap(
-        self,
-        symbol: str,
-        *,
-        metric: str = "gex",
-        mode: str = "raw",
-        bar: str = "1m",
-        minutes: int = 60,
-    ) -> dict[str, Any]:
-        """``heatmap`` from the engine (see :class:`Local`)."""
-        src = self._source_for(symbol)
-        kwargs: dict[str, Any] = {"metric": metric, "mode": mode, "bar": bar, "minutes": minutes}
-        if src is None:
-            return self._empty(_params.heatmap(symbol, **kwargs))
-        return src.get_heatmap(symbol, **kwargs)
-
-    def get_strike_flow(self, symbol: str, *, bar: str = "1m", minutes: int = 60) -> dict[str, Any]:
-        """``strike-flow`` from the engine (see :class:`Local`)."""
-        src = self._source_for(symbol)
-        if src is None:
-            return self._empty(_params.strike_flow(symbol, bar=bar, minutes=minutes))
-        return src.get_strike_flow(symbol, bar=bar, minutes=minutes)
-
-    def get_snapshot(self, symbol: str, *, expiry: dt.date | str | None = None) -> dict[str, Any]:
-        """``snapshot`` from the engine (see :class:`Local`)."""
-        src = self._source_for(symbol)
-        if src is None:
-            req = _params.snapshot(symbol, expiry=expiry)
-            sym = str(req.symbol)
-            if sym in self.symbols:
-                nxt = self.next_expiry(sym).isoformat()
-                return {
-                    "symbol": sym,
-                    "no_zero_dte": True,
-                    "next_zero_dte_expiry": nxt,
-                    "message": f"No 0DTE expiry for {sym} today ({self.date:%A}). "
-                    f"Next expiry: {nxt}.",
-                }
-            raise NotFoundError(
-                f"No data for {req.symbol}.",
-                status_code=404,
-                code="symbol_not_found",
-                body={"error": "symbol_not_found", "message": f"No data for {req.symbol}."},
-            )
-        return src.get_snapshot(symbol, expiry=expiry)
-
-    def get_leaderboard(self, *, metric: str = "heat", n: int = 10) -> dict[str, Any]:
+    def _leaderboard(self, req: _params.Request) -> Payload:
         """``leaderboard``: the simulated universe ranked by ``metric``, highest first."""
-        req = _params.leaderboard(metric=metric, n=n)
         now = self.clock.now()
         metric_ = req.params["metric"]
         rows = []
@@ -299,7 +257,7 @@ class Simulated:
         return {
             "metric": metric_,
             "n": limit,
-            "as_of": _iso(now),
+            "as_of": iso_z(now),
             "market_open": bool(self.clock.open <= now < self.clock.close),
             "entries": [
                 {"rank": i + 1, "symbol": sym, "value": value}

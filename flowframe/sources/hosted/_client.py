@@ -12,8 +12,8 @@ import httpx
 
 from flowframe import _params
 from flowframe._constants import DEFAULT_BASE_URL
+from flowframe.sources.endpoints import EndpointMethods, Payload
 from flowframe.sources.hosted._base import DEFAULT_MAX_RETRY_WAIT, BaseClient
-from flowframe.sources.hosted._endpoints import EndpointMethods, Payload
 
 __all__ = ["AsyncFlashAlpha", "FlashAlpha"]
 

@@ -367,3 +367,66 @@ def test_spot_errors() -> None:
         compute_session(
             GOOD_CHAIN, GOOD_TAPE, pd.DataFrame({"px": [1.0]}), symbol="X", expiration=DAY
         )
+
+
+# --------------------------------------------------------------------- completed samples
+
+
+@pytest.mark.parametrize(
+    "now, done",
+    [
+        (OPEN - pd.Timedelta(hours=2), 0),  # before the open
+        (OPEN, 0),  # the first sample has started, not ended
+        (OPEN + pd.Timedelta(seconds=29.999), 0),
+        (OPEN + pd.Timedelta(seconds=30), 1),
+        (OPEN + pd.Timedelta(seconds=95), 3),
+        (pd.Timestamp(f"{DAY} 10:00:29", tz="America/New_York"), 60),  # mid-session, by hand
+        (pd.Timestamp(f"{DAY} 10:00:30", tz="America/New_York"), 61),
+        (pd.Timestamp(f"{DAY} 12:45", tz="America/New_York"), 390),
+        (pd.Timestamp(f"{DAY} 15:59:59", tz="America/New_York"), 779),
+        (pd.Timestamp(f"{DAY} 16:00", tz="America/New_York"), 780),  # the close
+        (pd.Timestamp(f"{DAY} 19:30", tz="America/New_York"), 780),  # after the close
+        (pd.Timestamp("2026-09-21 10:00", tz="America/New_York"), 780),  # a later day
+        (pd.Timestamp("2026-09-17 15:00", tz="America/New_York"), 0),  # an earlier day
+    ],
+)
+def test_completed_samples_by_hand(now: pd.Timestamp, done: int) -> None:
+    assert core.completed_samples(OPEN, now) == done
+
+
+@pytest.fixture(scope="module")
+def friday_state() -> core.SessionState:
+    return compute_session(
+        chain([(100.0, "C", 10.0, 0.2), (100.0, "P", 10.0, 0.2)]),
+        tape([(5, 100.0, "C", 1.0, 10, +1)]),
+        flat_spot(),
+        symbol="TEST",
+        expiration=DAY,
+    )
+
+
+def test_state_counts_its_completed_samples(friday_state: core.SessionState) -> None:
+    state = friday_state
+    assert state.has_session
+    assert state.open == OPEN
+    assert state.close == pd.Timestamp(f"{DAY} 16:00", tz="America/New_York")
+    noon = pd.Timestamp(f"{DAY} 12:00", tz="America/New_York")
+    assert state.completed(noon) == core.completed_samples(state.open, noon) == 300
+    assert state.completed(OPEN - pd.Timedelta(seconds=1)) == 0
+    assert state.completed(state.close + pd.Timedelta(days=3)) == 780
+
+
+def test_a_weekend_state_completes_no_sample() -> None:
+    saturday = "2026-09-19"
+    sat_open = pd.Timestamp(f"{saturday} 09:30", tz="America/New_York")
+    state = compute_session(
+        chain([(100.0, "C", 10.0, 0.2)]),
+        empty_tape(),
+        pd.Series([100.0], index=pd.DatetimeIndex([sat_open]), name="spot"),
+        symbol="TEST",
+        expiration=saturday,
+    )
+    assert not state.has_session
+    for clock in ("08:00", "12:00", "16:00", "20:00"):
+        assert state.completed(pd.Timestamp(f"{saturday} {clock}", tz="America/New_York")) == 0
+    assert core.completed_samples(state.open, sat_open + pd.Timedelta(hours=1)) == 120

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import flowframe as ff
+from flowframe.sources.engine.decision.body import decision_inputs, probabilities, snapshot_body
 from flowframe.sources.engine.simulated import Simulated
 
 DAY = "2026-09-18"
@@ -268,3 +271,42 @@ def test_flow_only_prior_snapshot_is_consistent() -> None:
     body = sim.get_snapshot("SPY")
     nets = np.array([r["net_gex"] for r in body["strikes"]])
     assert nets.sum() == pytest.approx(body["exposures"]["net_gex"], rel=1e-9)
+
+
+# --------------------------------------------------------------------- a function of the state
+
+
+@pytest.fixture(scope="module")
+def day() -> Simulated:
+    return Simulated(seed=4, date=DAY, scale=0.02, symbols=("SPX", "QQQ"))
+
+
+@pytest.mark.parametrize("clock", ["09:30:10", "09:31", "11:47:13", "14:00", "15:59:59"])
+def test_snapshot_body_from_the_state_alone_is_the_local_snapshot(
+    day: Simulated, clock: str
+) -> None:
+    """``snapshot_body(state, now)`` needs no source: it is what ``get_snapshot`` answers."""
+    src = day.at(clock).local("SPX")
+    now = pd.Timestamp(f"{DAY} {clock}", tz="America/New_York")
+    expected = src.get_snapshot("SPX")
+    body = snapshot_body(day.local("SPX").state, now)
+    assert body == expected
+    assert json.dumps(body) == json.dumps(expected)  # the same keys in the same order
+    assert body["as_of"] == now.tz_convert("UTC").isoformat().replace("+00:00", "Z")
+
+
+def test_decision_inputs_read_the_last_completed_sample(day: Simulated) -> None:
+    state = day.local("QQQ").state
+    now = pd.Timestamp(f"{DAY} 12:00:45", tz="America/New_York")
+    inp = decision_inputs(state, now)
+    i = state.completed(now) - 1
+    assert i == 300  # 150.75 minutes: 301 samples have ended
+    assert inp.spot == float(state.spot[i]) and inp.net_gex == float(state.net_gex[i])
+    assert inp.hours_left == pytest.approx(4 - 0.75 / 60)
+    assert inp == decision_inputs(state, now)  # pure: the same moment reads the same
+    # before the open the first sample stands in (as the calibration study reads it)
+    early = decision_inputs(state, pd.Timestamp(f"{DAY} 09:00", tz="America/New_York"))
+    assert early.spot == float(state.spot[0]) and early.hours_left == 7.0
+    assert early.flow_z == 0.0  # fewer than five 30-minute flows: no evidence either way
+    probs = probabilities(inp, float(state.tau[i]))
+    assert 0.0 <= probs["pin"]["value"] <= 1.0

@@ -1,6 +1,6 @@
 """The live snapshot body, every block of the hosted shape, from the engine's state at "now".
 
-Blocks and their conventions (see ``flowframe/engine/CONVENTIONS.md`` for the engine's):
+Blocks and their conventions (see ``flowframe/sources/engine/CONVENTIONS.md`` for the engine's):
 
 - ``regime``: label, gamma flip, spot vs flip, distances in %, dollars and remaining sigmas.
 - ``exposures``: live net GEX/DEX/VEX/CHEX of the 0DTE chain. ``pct_of_total_gex`` and
@@ -35,50 +35,51 @@ Blocks and their conventions (see ``flowframe/engine/CONVENTIONS.md`` for the en
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from flowframe._session import SESSION_MINUTES
+from flowframe._stats import robust_z
+from flowframe._wire import iso_z, json_number
 from flowframe.sources.engine import greeks as bs
+from flowframe.sources.engine.core import SessionState
 from flowframe.sources.engine.decision.flow import flow_direction
 from flowframe.sources.engine.decision.headline import headline as make_headline
 from flowframe.sources.engine.decision.inputs import DecisionInputs
 from flowframe.sources.engine.decision.setups import evaluate_setups
-from flowframe.sources.engine.schemas import MULTIPLIER
-
-if TYPE_CHECKING:
-    from flowframe.sources.engine.local import Local
+from flowframe.sources.engine.schemas import MULTIPLIER, SAMPLE_SECONDS
 
 __all__ = ["decision_inputs", "probabilities", "snapshot_body"]
 
 CALIBRATION_METHOD = "lognormal_atm_iv_v1"
 _BUCKETS = (("10bp", 0.001), ("25bp", 0.0025), ("half_pct", 0.005), ("1pct", 0.01))
 _SQRT_252 = math.sqrt(252.0)
+_SESSION_HOURS = SESSION_MINUTES / 60.0  # 6.5
+#: Fewer 30-minute flows than this give a flow_z of 0 (too little history to judge).
+FLOW_Z_MIN_HISTORY = 5
 
 
-def _r(x: float, digits: int = 4) -> float | None:
-    return None if not math.isfinite(x) else round(float(x), digits)
+def decision_inputs(state: SessionState, now: pd.Timestamp) -> DecisionInputs:
+    """Read the session at ``now`` into :class:`DecisionInputs` (a pure function of the state).
 
-
-def _robust_z(value: float, history: np.ndarray) -> float:
-    if history.size < 5:
-        return 0.0
-    med = float(np.median(history))
-    mad = float(np.median(np.abs(history - med))) * 1.4826
-    return 0.0 if mad == 0 else (value - med) / mad
-
-
-def decision_inputs(src: Local, now: pd.Timestamp) -> DecisionInputs:
-    """Read one moment of the session into :class:`DecisionInputs`."""
-    s = src.state
-    done = max(src._completed(now), 1)
+    Parameters
+    ----------
+    state : SessionState
+        The computed session (``Local.state``).
+    now : pandas.Timestamp
+        A tz-aware time. The values read are those of the last sample completed by then
+        (of the first sample while none has).
+    """
+    s = state
+    done = max(s.completed(now), 1)
     i = done - 1
     spot = float(s.spot[i])
     open_spot = float(s.spot[0])
     vol = float(s.atm_iv[i])
-    hours_left = max((src.clock.close - now).total_seconds() / 3600.0, 0.0)
+    hours_left = max((s.close - now).total_seconds() / 3600.0, 0.0)
     flow = s.hf_all
     window = 60  # 30 minutes of 30 s samples
     flow_30m = float(flow[max(0, done - window) : done].sum())
@@ -92,12 +93,7 @@ def decision_inputs(src: Local, now: pd.Timestamp) -> DecisionInputs:
         and np.all(np.diff(np.abs(last)) > 0)
     )
     flip = float(s.gamma_flip[i])
-    fd = flow_direction(
-        float(s.settled_net_gex[i]),
-        float(s.net_gex[i]),
-        s.effective_oi[i],
-        s.chain["oi"].to_numpy(),
-    )
+    fd = _flow_block(s, i)
     strikes = tuple(float(k) for k in s.strikes)
     spacing = float(np.median(np.diff(s.strikes))) if len(strikes) > 1 else 1.0
     return DecisionInputs(
@@ -118,7 +114,7 @@ def decision_inputs(src: Local, now: pd.Timestamp) -> DecisionInputs:
         flow_label=fd["label"],
         flow_shift=fd["flow_gex_pct_shift"],
         flow_30m=flow_30m,
-        flow_z=_robust_z(flow_30m, rolling[:-1]) if rolling.size > 1 else 0.0,
+        flow_z=robust_z(flow_30m, rolling[:-1], min_history=FLOW_Z_MIN_HISTORY),
         accelerating=accelerating,
         spot_change_30m=spot - float(s.spot[max(0, i - window)]),
         strikes=strikes,
@@ -149,7 +145,7 @@ def probabilities(inp: DecisionInputs, tau: float) -> dict[str, Any]:
     pin_band = (inp.magnet - half, inp.magnet + half)
     out: dict[str, Any] = {
         "pin": {
-            "value": _r(_lognormal_in_band(inp.spot, *pin_band, inp.atm_iv, tau), 6),
+            "value": json_number(_lognormal_in_band(inp.spot, *pin_band, inp.atm_iv, tau), 6),
             "low": pin_band[0],
             "high": pin_band[1],
             "band": list(pin_band),
@@ -160,21 +156,32 @@ def probabilities(inp: DecisionInputs, tau: float) -> dict[str, Any]:
         low = inp.open_spot - k * inp.sigma_day
         high = inp.open_spot + k * inp.sigma_day
         out[name] = {
-            "value": _r(_lognormal_in_band(inp.spot, low, high, inp.atm_iv, tau), 6),
-            "low": _r(low, 2),
-            "high": _r(high, 2),
-            "band": [_r(low, 2), _r(high, 2)],
+            "value": json_number(_lognormal_in_band(inp.spot, low, high, inp.atm_iv, tau), 6),
+            "low": json_number(low, 2),
+            "high": json_number(high, 2),
+            "band": [json_number(low, 2), json_number(high, 2)],
             "calibration_method": CALIBRATION_METHOD,
         }
     return out
 
 
-def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
-    """Build the live snapshot body at ``now`` (every block; see the module docstring)."""
-    s = src.state
-    done = max(src._completed(now), 1)
+def snapshot_body(state: SessionState, now: pd.Timestamp) -> dict[str, Any]:
+    """Build the live snapshot body at ``now`` (every block; see the module docstring).
+
+    A pure function of the computed session: ``Local.get_snapshot`` returns exactly this
+    while the market is open (outside the session it answers the degraded body instead).
+
+    Parameters
+    ----------
+    state : SessionState
+        The computed session (``Local.state``).
+    now : pandas.Timestamp
+        A tz-aware time inside the session.
+    """
+    s = state
+    done = max(s.completed(now), 1)
     i = done - 1
-    inp = decision_inputs(src, now)
+    inp = decision_inputs(s, now)
     spot, vol, tau = inp.spot, inp.atm_iv, float(s.tau[i])
     chain = s.chain
     k_of = np.searchsorted(s.strikes, chain["strike"].to_numpy())
@@ -243,10 +250,6 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
         float(np.average(spreads[known], weights=premium[known])) if known.any() else float("nan")
     )
 
-    call_wall_k = int(np.searchsorted(s.strikes, inp.call_wall))
-    put_wall_k = int(np.searchsorted(s.strikes, inp.put_wall))
-    same_call = float(np.abs(call_gex).sum())
-    same_put = float(np.abs(put_gex).sum())
     top3_oi = float(np.sort(call_oi + put_oi)[-3:].sum())
     top3_share = top3_oi / total_oi * 100.0 if total_oi else 0.0
     atm_vol_share = float((call_vol + put_vol)[np.abs(s.strikes - spot) <= 0.005 * spot].sum())
@@ -257,11 +260,24 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
     pin_value = probs["pin"]["value"] or 0.0
     head = make_headline(inp, setup, pin_value)
     fd = _flow_block(s, i)
-    last_sample_end = s.open + pd.Timedelta(seconds=30 * done)
+    last_sample_end = s.open + pd.Timedelta(seconds=SAMPLE_SECONDS * done)
     expiry = s.expiration
 
     def pct(x: float) -> float | None:
-        return _r(x / spot * 100.0, 4)
+        return json_number(x / spot * 100.0, 4)
+
+    def wall(side: str, level: float, gex: np.ndarray) -> dict[str, Any]:
+        """Return one wall's ``levels`` fields: GEX, strength (of same-side |GEX|), distance."""
+        wall_gex = float(gex[int(np.searchsorted(s.strikes, level))])
+        same_side = float(np.abs(gex).sum())
+        return {
+            f"{side}_wall": level,
+            f"{side}_wall_gex": wall_gex,
+            f"{side}_wall_strength": json_number(abs(wall_gex) / same_side, 4)
+            if same_side
+            else None,
+            f"distance_to_{side}_wall_pct": pct(level - spot),
+        }
 
     strikes_rows = []
     by_contract = {
@@ -272,7 +288,7 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
         p = by_contract.get((k, "P"))
 
         def pick(arr: np.ndarray, idx: int | None, digits: int = 6) -> float | None:
-            return None if idx is None else _r(float(arr[idx]), digits)
+            return None if idx is None else json_number(float(arr[idx]), digits)
 
         strikes_rows.append(
             {
@@ -296,13 +312,15 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
                 "put_oi": float(put_oi[j]),
                 "call_volume": float(call_vol[j]),
                 "put_volume": float(put_vol[j]),
-                "gex_share_pct": _r(abs(float(net_gex_k[j])) / abs_gex_total * 100.0, 4)
+                "gex_share_pct": json_number(abs(float(net_gex_k[j])) / abs_gex_total * 100.0, 4)
                 if abs_gex_total
                 else None,
-                "oi_share_pct": _r(float(call_oi[j] + put_oi[j]) / total_oi * 100.0, 4)
+                "oi_share_pct": json_number(float(call_oi[j] + put_oi[j]) / total_oi * 100.0, 4)
                 if total_oi
                 else None,
-                "volume_share_pct": _r(float(call_vol[j] + put_vol[j]) / total_vol * 100.0, 4)
+                "volume_share_pct": json_number(
+                    float(call_vol[j] + put_vol[j]) / total_vol * 100.0, 4
+                )
                 if total_vol
                 else None,
                 "call_iv": pick(iv, c),
@@ -313,10 +331,10 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
                 "put_gamma": pick(g.gamma, p, 8),
                 "call_theta": None
                 if c is None
-                else _r(_theta_per_day(spot, k, tau, float(iv[c])), 4),
+                else json_number(_theta_per_day(spot, k, tau, float(iv[c])), 4),
                 "put_theta": None
                 if p is None
-                else _r(_theta_per_day(spot, k, tau, float(iv[p])), 4),
+                else json_number(_theta_per_day(spot, k, tau, float(iv[p])), 4),
                 "call_mid": pick(price, c, 4),
                 "put_mid": pick(price, p, 4),
                 "call_spread_pct": pick(spreads, c, 4),
@@ -328,10 +346,10 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
         "symbol": s.symbol,
         "underlying_price": spot,
         "expiration": expiry,
-        "as_of": now.tz_convert("UTC").isoformat().replace("+00:00", "Z"),
+        "as_of": iso_z(now),
         "market_open": True,
         "time_to_close_hours": round(hours_left, 4),
-        "time_to_close_pct": round(hours_left / 6.5 * 100.0, 2),
+        "time_to_close_pct": round(hours_left / _SESSION_HOURS * 100.0, 2),
         "regime": {
             "label": inp.regime,
             "description": _regime_text(inp.regime),
@@ -339,8 +357,8 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
             "gamma_flip_status": s.gamma_flip_status[i],
             "spot_vs_flip": None if flip is None else ("above" if spot >= flip else "below"),
             "spot_to_flip_pct": None if flip is None else pct(spot - flip),
-            "distance_to_flip_dollars": None if flip is None else _r(spot - flip, 4),
-            "distance_to_flip_sigmas": _r(inp.distance_to_flip_sigmas, 4)
+            "distance_to_flip_dollars": None if flip is None else json_number(spot - flip, 4),
+            "distance_to_flip_sigmas": json_number(inp.distance_to_flip_sigmas, 4)
             if inp.distance_to_flip_sigmas is not None
             else None,
         },
@@ -353,34 +371,36 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
             "total_chain_net_gex": None,
         },
         "expected_move": {
-            "implied_1sd_dollars": _r(inp.sigma_day, 4),
-            "implied_1sd_pct": _r(inp.sigma_day / inp.open_spot * 100.0, 4),
-            "remaining_1sd_dollars": _r(sigma_rem, 4),
+            "implied_1sd_dollars": json_number(inp.sigma_day, 4),
+            "implied_1sd_pct": json_number(inp.sigma_day / inp.open_spot * 100.0, 4),
+            "remaining_1sd_dollars": json_number(sigma_rem, 4),
             "remaining_1sd_pct": pct(sigma_rem),
-            "upper_bound": _r(spot + sigma_rem, 2),
-            "lower_bound": _r(spot - sigma_rem, 2),
-            "straddle_price": _r(
+            "upper_bound": json_number(spot + sigma_rem, 2),
+            "lower_bound": json_number(spot - sigma_rem, 2),
+            "straddle_price": json_number(
                 float(bs.price(spot, spot, tau, vol, True) + bs.price(spot, spot, tau, vol, False)),
                 4,
             ),
-            "atm_iv": _r(vol, 6),
+            "atm_iv": json_number(vol, 6),
         },
         "pin_risk": {
             "magnet_strike": inp.magnet,
             "magnet_gex": float(net_gex_k[m_idx]),
-            "distance_to_magnet_pct": _r(inp.distance_to_magnet_pct, 4),
+            "distance_to_magnet_pct": json_number(inp.distance_to_magnet_pct, 4),
             "pin_score": inp.pin_score,
             "components": inp.pin_components,
-            "pin_probability_pct": _r(pin_value * 100.0, 2),
+            "pin_probability_pct": json_number(pin_value * 100.0, 2),
             "max_pain": float(s.max_pain[i]),
-            "oi_concentration_top3_pct": _r(top3_oi / total_oi * 100.0, 2) if total_oi else None,
+            "oi_concentration_top3_pct": json_number(top3_oi / total_oi * 100.0, 2)
+            if total_oi
+            else None,
             "description": f"Magnet {inp.magnet:g}: pin score {inp.pin_score:.0f}/100, "
             f"{top3_share:.0f}% of effective OI in the top 3 strikes.",
         },
         "hedging": hedging,
         "decay": {
-            "net_theta_dollars": _r(theta_dollars, 2),
-            "theta_per_hour_remaining": _r(theta_dollars / hours_left, 2)
+            "net_theta_dollars": json_number(theta_dollars, 2),
+            "theta_per_hour_remaining": json_number(theta_dollars / hours_left, 2)
             if hours_left > 0
             else None,
             "charm_regime": "time_decay_dealers_buy" if net_chex > 0 else "time_decay_dealers_sell",
@@ -390,7 +410,9 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
                 else "Time decay pushes dealers to sell: a headwind into the close"
             ),
             "charm_dollars_per_hour": net_chex,
-            "gamma_acceleration": _r(atm_gamma_now / atm_gamma_7, 4) if atm_gamma_7 > 0 else None,
+            "gamma_acceleration": json_number(atm_gamma_now / atm_gamma_7, 4)
+            if atm_gamma_7 > 0
+            else None,
             "description": (
                 f"Dealers are net short ${theta_dollars:,.0f} of 0DTE time value: decay works "
                 "for them into the close."
@@ -400,11 +422,11 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
             ),
         },
         "vol_context": {
-            "zero_dte_atm_iv": _r(vol * 100.0, 4),
+            "zero_dte_atm_iv": json_number(vol * 100.0, 4),
             "seven_dte_atm_iv": None,
             "iv_ratio_0dte_7dte": None,
             "vix": None,
-            "skew_25d": _r(skew, 4),
+            "skew_25d": json_number(skew, 4),
             "vanna_exposure": vex,
             "vanna_interpretation": "vol_up_dealers_buy" if vex > 0 else "vol_up_dealers_sell",
             "description": f"0DTE ATM IV {vol * 100:.1f}%; 25-delta skew {skew:+.2f} vol points.",
@@ -417,44 +439,40 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
             "total_oi": total_oi,
             "call_oi": float(call_oi.sum()),
             "put_oi": float(put_oi.sum()),
-            "pc_ratio_volume": _r(float(put_vol.sum() / call_vol.sum()), 4)
+            "pc_ratio_volume": json_number(float(put_vol.sum() / call_vol.sum()), 4)
             if call_vol.sum()
             else None,
-            "pc_ratio_oi": _r(float(put_oi.sum() / call_oi.sum()), 4) if call_oi.sum() else None,
-            "volume_to_oi_ratio": _r(total_vol / total_oi, 4) if total_oi else None,
-            "atm_volume_share_pct": _r(atm_vol_share / total_vol * 100.0, 2) if total_vol else None,
-            "top3_strike_volume_pct": _r(top3_vol / total_vol * 100.0, 2) if total_vol else None,
+            "pc_ratio_oi": json_number(float(put_oi.sum() / call_oi.sum()), 4)
+            if call_oi.sum()
+            else None,
+            "volume_to_oi_ratio": json_number(total_vol / total_oi, 4) if total_oi else None,
+            "atm_volume_share_pct": json_number(atm_vol_share / total_vol * 100.0, 2)
+            if total_vol
+            else None,
+            "top3_strike_volume_pct": json_number(top3_vol / total_vol * 100.0, 2)
+            if total_vol
+            else None,
         },
         "levels": {
-            "call_wall": inp.call_wall,
-            "call_wall_gex": float(call_gex[call_wall_k]),
-            "call_wall_strength": _r(abs(float(call_gex[call_wall_k])) / same_call, 4)
-            if same_call
-            else None,
-            "distance_to_call_wall_pct": pct(inp.call_wall - spot),
-            "put_wall": inp.put_wall,
-            "put_wall_gex": float(put_gex[put_wall_k]),
-            "put_wall_strength": _r(abs(float(put_gex[put_wall_k])) / same_put, 4)
-            if same_put
-            else None,
-            "distance_to_put_wall_pct": pct(inp.put_wall - spot),
-            "distance_to_magnet_dollars": _r(spot - inp.magnet, 4),
+            **wall("call", inp.call_wall, call_gex),
+            **wall("put", inp.put_wall, put_gex),
+            "distance_to_magnet_dollars": json_number(spot - inp.magnet, 4),
             "highest_oi_strike": float(s.strikes[int(np.argmax(call_oi + put_oi))]),
             "highest_oi_total": float((call_oi + put_oi).max()),
             "max_positive_gamma": float(s.strikes[int(np.argmax(net_gex_k))]),
             "max_negative_gamma": float(s.strikes[int(np.argmin(net_gex_k))]),
         },
         "liquidity": {
-            "atm_spread_pct": _r(atm_spread, 4),
-            "weighted_spread_pct": _r(weighted, 4),
+            "atm_spread_pct": json_number(atm_spread, 4),
+            "weighted_spread_pct": json_number(weighted, 4),
             "execution_score": (
                 None if not math.isfinite(weighted) else round(100.0 * math.exp(-weighted / 5.0))
             ),
         },
         "metadata": {
-            "snapshot_age_seconds": _r((now - last_sample_end).total_seconds(), 3),
+            "snapshot_age_seconds": json_number((now - last_sample_end).total_seconds(), 3),
             "chain_contract_count": len(chain),
-            "data_quality_score": _r(s.classification.coverage * 100.0, 2)
+            "data_quality_score": json_number(s.classification.coverage * 100.0, 2)
             if math.isfinite(s.classification.coverage)
             else None,
             "greek_smoothness_score": None,
@@ -467,7 +485,7 @@ def snapshot_body(src: Local, now: pd.Timestamp) -> dict[str, Any]:
     }
 
 
-def _flow_block(s: Any, i: int) -> dict[str, Any]:
+def _flow_block(s: SessionState, i: int) -> dict[str, Any]:
     return flow_direction(
         float(s.settled_net_gex[i]),
         float(s.net_gex[i]),

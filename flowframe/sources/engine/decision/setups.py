@@ -523,40 +523,77 @@ def _credit_regime(inp: DecisionInputs) -> Rule:
     )
 
 
-def _bull_put(inp: DecisionInputs) -> _Assessment:
+@dataclass(frozen=True)
+class _CreditSide:
+    """The words and the orientation of one of the two credit spreads (mirror images)."""
+
+    key: str
+    name: str
+    kind: str  # "put" or "call": the option sold
+    below: bool  # the wall and the spread sit below spot (bull put) or above it (bear call)
+    holds: str  # where spot holds against the flip, in the thesis
+    support: str  # what the wall is to spot
+    dealers: str  # what dealers do hard in the contradiction
+    moving: str  # the spot move of the contradiction
+
+
+_BULL_PUT: Final = _CreditSide(
+    "bull_put_spread", "bull put", "put", True, "holds above", "support", "selling", "falling"
+)
+_BEAR_CALL: Final = _CreditSide(
+    "bear_call_spread", "bear call", "call", False, "stays below", "resistance", "buying", "rising"
+)
+
+
+def _credit_spread(inp: DecisionInputs, side: _CreditSide) -> _Assessment:
+    """Judge the bull put (wall and strikes below spot) or the bear call (above), one logic.
+
+    ``against`` is the dealer flow_z and ``toward`` the 30-minute spot change pushing toward
+    the short strike (dealers selling / spot falling for the bull put, the opposite for the
+    bear call).
+    """
     s = _sigma(inp)
-    cushion = _ratio(inp.spot - inp.put_wall, s)
+    kind, z, zmax = side.kind, inp.flow_z, _n(CREDIT_FLOW_Z)
+    if side.below:
+        wall, gap, against, toward = inp.put_wall, inp.spot - inp.put_wall, -z, -inp.spot_change_30m
+        calm, hard, where = f"flow_z > -{zmax}", f"flow_z <= -{zmax}", "below"
+    else:
+        wall, gap, against, toward = inp.call_wall, inp.call_wall - inp.spot, z, inp.spot_change_30m
+        calm, hard, where = f"flow_z < {zmax}", f"flow_z >= {zmax}", "above"
+    cushion = _ratio(gap, s)
     rules = [
         _credit_regime(inp),
-        _flip_side(inp, above=True),
+        _flip_side(inp, above=side.below),
         _level(
             "wall",
-            f"put wall >= {_n(CREDIT_WALL_SIGMAS)}σ below spot",
+            f"{kind} wall >= {_n(CREDIT_WALL_SIGMAS)}σ {where} spot",
             cushion >= CREDIT_WALL_SIGMAS,
-            f"{_n(cushion)}σ, wall {_p(inp.put_wall)}",
+            f"{_n(cushion)}σ, wall {_p(wall)}",
             (cushion - CREDIT_WALL_SIGMAS) / CREDIT_WALL_SIGMAS,
         ),
         _level(
             "flow_z",
-            f"flow_z > -{_n(CREDIT_FLOW_Z)}",
-            inp.flow_z > -CREDIT_FLOW_Z,
-            _z(inp.flow_z),
-            (inp.flow_z + CREDIT_FLOW_Z) / CREDIT_FLOW_Z,
+            calm,
+            against < CREDIT_FLOW_Z,
+            _z(z),
+            (CREDIT_FLOW_Z - against) / CREDIT_FLOW_Z,
         ),
     ]
-    short = _down(inp, inp.put_wall)
-    legs: dict[str, float | None] = {
-        "short_put_strike": short,
-        "long_put_strike": None if short is None else _down(inp, short - inp.strike_spacing),
-    }
-    ordered = _strictly_increasing(legs["long_put_strike"], short)
-    legs_rule, hint = _legs_rule("put strikes listed at or below the put wall", legs, ordered)
+    outward = _down if side.below else _up
+    step = -inp.strike_spacing if side.below else inp.strike_spacing
+    short = outward(inp, wall)
+    long = None if short is None else outward(inp, short + step)
+    legs: dict[str, float | None] = {f"short_{kind}_strike": short, f"long_{kind}_strike": long}
+    ordered = _strictly_increasing(long, short) if side.below else _strictly_increasing(short, long)
+    at_or = "at or below" if side.below else "at or above"
+    legs_rule, hint = _legs_rule(f"{kind} strikes listed {at_or} the {kind} wall", legs, ordered)
     rules.append(legs_rule)
     thesis = (
-        f"Spot {_p(inp.spot)} holds above the flip with the {_p(inp.put_wall)} put wall "
-        f"{_n(cushion)}σ below as support ({inp.regime}, flow {inp.flow_label}): sell the put "
+        f"Spot {_p(inp.spot)} {side.holds} the flip with the {_p(wall)} {kind} wall "
+        f"{_n(cushion)}σ {where} as {side.support} ({inp.regime}, flow {inp.flow_label}): "
+        f"sell the {kind} "
         + (
-            f"spread {_n(hint['short_put_strike'])}/{_n(hint['long_put_strike'])}."
+            f"spread {_n(hint[f'short_{kind}_strike'])}/{_n(hint[f'long_{kind}_strike'])}."
             if hint
             else "spread at the wall."
         )
@@ -565,86 +602,30 @@ def _bull_put(inp: DecisionInputs) -> _Assessment:
         (
             _level(
                 "flow_z",
-                f"flow_z <= -{_n(CREDIT_FLOW_Z)}",
-                inp.flow_z <= -CREDIT_FLOW_Z,
-                _z(inp.flow_z),
-                (-CREDIT_FLOW_Z - inp.flow_z) / CREDIT_FLOW_Z,
+                hard,
+                against >= CREDIT_FLOW_Z,
+                _z(z),
+                (against - CREDIT_FLOW_Z) / CREDIT_FLOW_Z,
             ),
             _flag(
-                "falling",
-                "spot falling over 30 min",
-                inp.spot_change_30m < 0,
+                side.moving,
+                f"spot {side.moving} over 30 min",
+                toward > 0,
                 f"{inp.spot_change_30m:+.2f}",
             ),
         ),
-        f"Avoid — dealers selling hard (flow_z {_z(inp.flow_z)}) with spot "
-        f"{inp.spot_change_30m:+.2f} in 30 min: a bull put sells support into the move.",
+        f"Avoid — dealers {side.dealers} hard (flow_z {_z(z)}) with spot "
+        f"{inp.spot_change_30m:+.2f} in 30 min: a {side.name} sells {side.support} into the move.",
     )
-    return _Assessment(
-        "bull_put_spread", tuple(rules), hint, thesis, (_short_premium_avoid(inp), avoid)
-    )
+    return _Assessment(side.key, tuple(rules), hint, thesis, (_short_premium_avoid(inp), avoid))
+
+
+def _bull_put(inp: DecisionInputs) -> _Assessment:
+    return _credit_spread(inp, _BULL_PUT)
 
 
 def _bear_call(inp: DecisionInputs) -> _Assessment:
-    s = _sigma(inp)
-    cushion = _ratio(inp.call_wall - inp.spot, s)
-    rules = [
-        _credit_regime(inp),
-        _flip_side(inp, above=False),
-        _level(
-            "wall",
-            f"call wall >= {_n(CREDIT_WALL_SIGMAS)}σ above spot",
-            cushion >= CREDIT_WALL_SIGMAS,
-            f"{_n(cushion)}σ, wall {_p(inp.call_wall)}",
-            (cushion - CREDIT_WALL_SIGMAS) / CREDIT_WALL_SIGMAS,
-        ),
-        _level(
-            "flow_z",
-            f"flow_z < {_n(CREDIT_FLOW_Z)}",
-            inp.flow_z < CREDIT_FLOW_Z,
-            _z(inp.flow_z),
-            (CREDIT_FLOW_Z - inp.flow_z) / CREDIT_FLOW_Z,
-        ),
-    ]
-    short = _up(inp, inp.call_wall)
-    legs: dict[str, float | None] = {
-        "short_call_strike": short,
-        "long_call_strike": None if short is None else _up(inp, short + inp.strike_spacing),
-    }
-    ordered = _strictly_increasing(short, legs["long_call_strike"])
-    legs_rule, hint = _legs_rule("call strikes listed at or above the call wall", legs, ordered)
-    rules.append(legs_rule)
-    thesis = (
-        f"Spot {_p(inp.spot)} stays below the flip with the {_p(inp.call_wall)} call wall "
-        f"{_n(cushion)}σ above as resistance ({inp.regime}, flow {inp.flow_label}): sell the call "
-        + (
-            f"spread {_n(hint['short_call_strike'])}/{_n(hint['long_call_strike'])}."
-            if hint
-            else "spread at the wall."
-        )
-    )
-    avoid = _Contradiction(
-        (
-            _level(
-                "flow_z",
-                f"flow_z >= {_n(CREDIT_FLOW_Z)}",
-                inp.flow_z >= CREDIT_FLOW_Z,
-                _z(inp.flow_z),
-                (inp.flow_z - CREDIT_FLOW_Z) / CREDIT_FLOW_Z,
-            ),
-            _flag(
-                "rising",
-                "spot rising over 30 min",
-                inp.spot_change_30m > 0,
-                f"{inp.spot_change_30m:+.2f}",
-            ),
-        ),
-        f"Avoid — dealers buying hard (flow_z {_z(inp.flow_z)}) with spot "
-        f"{inp.spot_change_30m:+.2f} in 30 min: a bear call sells resistance into the move.",
-    )
-    return _Assessment(
-        "bear_call_spread", tuple(rules), hint, thesis, (_short_premium_avoid(inp), avoid)
-    )
+    return _credit_spread(inp, _BEAR_CALL)
 
 
 def _debit_spread(inp: DecisionInputs) -> _Assessment:

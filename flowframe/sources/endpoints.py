@@ -1,9 +1,11 @@
-"""The six endpoint methods, written once for both the sync and the async client.
+"""The six endpoint methods, written once for every source flowframe ships.
 
-Each method validates its parameters (raising ``ValueError`` before anything is sent) and hands
-a :class:`~flowframe._params.Request` to ``_get``. The sync client's ``_get`` returns the decoded
-payload; the async client's returns an awaitable of it, so ``await client.get_series(...)``
-works with the same signatures and docstrings.
+Each method validates its parameters (raising ``ValueError`` before anything is sent or
+computed) and hands a :class:`~flowframe._params.Request` to ``_get``, the one method a source
+writes. The hosted sync client's ``_get`` returns the decoded payload and the async client's an
+awaitable of it (so ``await client.get_series(...)`` works with the same signatures and
+docstrings); the local sources (:class:`~flowframe.Local`, :class:`~flowframe.Simulated`,
+:class:`~flowframe.SampleSource`) compute the payload in process.
 """
 
 from __future__ import annotations
@@ -12,19 +14,35 @@ import datetime as dt
 from typing import Any, Generic, TypeVar
 
 from flowframe import _params
+from flowframe.errors import NotFoundError
+
+__all__ = ["EndpointMethods", "Payload", "symbol_not_found"]
 
 R = TypeVar("R")
+#: A wire payload: a dict shaped exactly like the hosted API's JSON body.
 Payload = dict[str, Any]
 
 
+def symbol_not_found(symbol: str) -> NotFoundError:
+    """Return the error the hosted API answers for a symbol it holds no data for (a 404)."""
+    message = f"No data for {symbol}."
+    return NotFoundError(
+        message,
+        status_code=404,
+        code="symbol_not_found",
+        body={"error": "symbol_not_found", "message": message},
+    )
+
+
 class EndpointMethods(Generic[R]):
-    """``get_*`` methods shared by :class:`FlashAlpha` and :class:`AsyncFlashAlpha`."""
+    """The ``get_*`` methods of every shipped source; a subclass writes ``_get`` only."""
 
     def _get(self, request: _params.Request) -> R:  # pragma: no cover - overridden
+        """Answer one validated request (its ``endpoint``, ``symbol`` and ``params``)."""
         raise NotImplementedError
 
     def get_snapshot(self, symbol: str, *, expiry: dt.date | str | None = None) -> R:
-        """Fetch the 0DTE decision snapshot: ``GET /v1/flow/zero-dte/snapshot/{symbol}``.
+        """Get the 0DTE decision snapshot: ``GET /v1/flow/zero-dte/snapshot/{symbol}``.
 
         Parameters
         ----------
@@ -37,13 +55,13 @@ class EndpointMethods(Generic[R]):
         Returns
         -------
         dict
-            The decoded body. Outside a session it is the degraded shape with
+            The payload. Outside a session it is the degraded shape with
             ``session_closed`` or ``no_zero_dte`` set (a success, not an error).
         """
         return self._get(_params.snapshot(symbol, expiry=expiry))
 
     def get_series(self, symbol: str, *, bar: str = "30s", minutes: int = 60) -> R:
-        """Fetch the session series: ``GET /v1/flow/zero-dte/series/{symbol}``.
+        """Get the session series: ``GET /v1/flow/zero-dte/series/{symbol}``.
 
         Parameters
         ----------
@@ -57,14 +75,14 @@ class EndpointMethods(Generic[R]):
         Returns
         -------
         dict
-            The decoded body; ``bars`` is empty when the window has no samples.
+            The payload; ``bars`` is empty when the window has no samples.
         """
         return self._get(_params.series(symbol, bar=bar, minutes=minutes))
 
     def get_hedge_flow(
         self, symbol: str, *, side: str = "all", bar: str = "30s", minutes: int = 60
     ) -> R:
-        """Fetch dealer hedge-flow: ``GET /v1/flow/zero-dte/hedge-flow/{symbol}``.
+        """Get dealer hedge-flow: ``GET /v1/flow/zero-dte/hedge-flow/{symbol}``.
 
         Parameters
         ----------
@@ -80,7 +98,7 @@ class EndpointMethods(Generic[R]):
         Returns
         -------
         dict
-            The decoded body: ``bars`` of ``{t, bar, cumulative}`` in signed delta-dollars
+            The payload: ``bars`` of ``{t, bar, cumulative}`` in signed delta-dollars
             (+ = dealers buy).
         """
         return self._get(_params.hedge_flow(symbol, side=side, bar=bar, minutes=minutes))
@@ -94,7 +112,7 @@ class EndpointMethods(Generic[R]):
         bar: str = "1m",
         minutes: int = 60,
     ) -> R:
-        """Fetch the strike x time matrix: ``GET /v1/flow/zero-dte/heatmap/{symbol}``.
+        """Get the strike x time matrix: ``GET /v1/flow/zero-dte/heatmap/{symbol}``.
 
         Parameters
         ----------
@@ -112,14 +130,14 @@ class EndpointMethods(Generic[R]):
         Returns
         -------
         dict
-            The decoded body; ``bars[i].values[j]`` belongs to ``strikes_grid[j]``.
+            The payload; ``bars[i].values[j]`` belongs to ``strikes_grid[j]``.
         """
         return self._get(
             _params.heatmap(symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
         )
 
     def get_strike_flow(self, symbol: str, *, bar: str = "1m", minutes: int = 60) -> R:
-        """Fetch per-strike signed flow: ``GET /v1/flow/zero-dte/strike-flow/{symbol}``.
+        """Get per-strike signed flow: ``GET /v1/flow/zero-dte/strike-flow/{symbol}``.
 
         Parameters
         ----------
@@ -133,13 +151,13 @@ class EndpointMethods(Generic[R]):
         Returns
         -------
         dict
-            The decoded body: per bar, ``signed_delta_dollars``, ``signed_gamma_dollars`` and
+            The payload: per bar, ``signed_delta_dollars``, ``signed_gamma_dollars`` and
             ``contracts`` parallel to ``strikes_grid`` (per-bar increments).
         """
         return self._get(_params.strike_flow(symbol, bar=bar, minutes=minutes))
 
     def get_leaderboard(self, *, metric: str = "heat", n: int = 10) -> R:
-        """Fetch the cross-symbol ranking: ``GET /v1/flow/zero-dte/leaderboard``.
+        """Get the cross-symbol ranking: ``GET /v1/flow/zero-dte/leaderboard``.
 
         Parameters
         ----------
@@ -151,6 +169,6 @@ class EndpointMethods(Generic[R]):
         Returns
         -------
         dict
-            The decoded body: ``entries`` of ``{rank, symbol, value}``, rank 1 highest.
+            The payload: ``entries`` of ``{rank, symbol, value}``, rank 1 highest.
         """
         return self._get(_params.leaderboard(metric=metric, n=n))
