@@ -11,15 +11,11 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Final
 
 import pandas as pd
-import xarray as xr
 
 from flowframe._wire import iso_z, iso_z_many
 from flowframe.errors import SchemaError
 
 __all__ = [
-    "check_columns",
-    "check_grid",
-    "check_time_index",
     "iso_or_none",
     "iso_times",
     "write_body",
@@ -35,8 +31,13 @@ def iso_or_none(ts: pd.Timestamp | None) -> str | None:
     return iso_z(ts)
 
 
-def iso_times(index: pd.DatetimeIndex) -> list[str]:
-    """Write bar times as :func:`flowframe._wire.iso_z_many` does (naive times are UTC)."""
+def iso_times(index: pd.Index) -> list[str]:
+    """Write bar times as :func:`flowframe._wire.iso_z_many` does (naive times are UTC).
+
+    Raises :class:`SchemaError` unless ``index`` is a ``DatetimeIndex``.
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        raise SchemaError(f"expected a frame indexed by time 't', got {type(index).__name__}")
     return iso_z_many(index if index.tz is not None else index.tz_localize("UTC"))
 
 
@@ -52,24 +53,3 @@ def write_body(attrs: Mapping[Hashable, Any], keys: Sequence[str], **fields: Any
         if attrs.get(key) is not None:
             body[key] = attrs[key]
     return body
-
-
-def check_time_index(frame: pd.DataFrame) -> pd.DatetimeIndex:
-    """Return the frame's time index, or raise :class:`SchemaError`."""
-    if not isinstance(frame.index, pd.DatetimeIndex):
-        raise SchemaError(f"expected a frame indexed by time 't', got {type(frame.index).__name__}")
-    return frame.index
-
-
-def check_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    """Raise :class:`SchemaError` naming the ``columns`` the frame lacks."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise SchemaError(f"{what} needs columns {', '.join(missing)}, which the frame lacks")
-
-
-def check_grid(obj: xr.DataArray | xr.Dataset, what: str) -> None:
-    """Raise :class:`SchemaError` unless ``obj`` has dims (bar, strike) and a spot coord."""
-    missing = [d for d in ("bar", "strike") if d not in obj.dims]
-    if missing or "spot" not in obj.coords:
-        raise SchemaError(f"{what} needs dims ('bar', 'strike') and a 'spot' coordinate")

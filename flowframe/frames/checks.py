@@ -22,8 +22,14 @@ def missing_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     return [c for c in columns if c not in frame.columns]
 
 
-def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    """Raise :class:`SchemaError` naming the missing columns, and check the time index."""
+def require_columns(
+    frame: pd.DataFrame, columns: Sequence[str], what: str, *, time_index: bool = True
+) -> None:
+    """Raise :class:`SchemaError` naming the missing columns (and check the time index).
+
+    ``time_index=False`` skips the index check: for frames indexed otherwise (the
+    leaderboard's ``rank``), and for the writers, which read a naive index as UTC.
+    """
     if not isinstance(frame, pd.DataFrame):
         raise SchemaError(f"{what} needs a DataFrame, got {type(frame).__name__}")
     missing = missing_columns(frame, columns)
@@ -32,17 +38,27 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> N
             f"{what} needs columns {', '.join(missing)}, which this frame lacks "
             f"(it has {', '.join(map(str, frame.columns)) or 'no columns'})"
         )
-    if not isinstance(frame.index, pd.DatetimeIndex) or frame.index.tz is None:
+    if time_index and (not isinstance(frame.index, pd.DatetimeIndex) or frame.index.tz is None):
         raise SchemaError(f"{what} needs a frame indexed by tz-aware time 't'")
 
 
-def require_grid(array: xr.DataArray, what: str) -> None:
-    """Raise :class:`SchemaError` unless ``array`` has dims (bar, strike) and a spot coord."""
-    if not isinstance(array, xr.DataArray):
-        raise SchemaError(f"{what} needs an xarray.DataArray, got {type(array).__name__}")
-    missing = [d for d in ("bar", "strike") if d not in array.dims]
+def require_grid(
+    obj: xr.DataArray | xr.Dataset, what: str, *, dataset: bool = False, spot: bool = False
+) -> None:
+    """Raise :class:`SchemaError` unless ``obj`` has dims (bar, strike).
+
+    ``dataset=True`` also accepts an ``xarray.Dataset`` (strike-flow); ``spot=True`` also
+    requires the ``spot`` coordinate (the writers put it in every bar).
+    """
+    kinds = (xr.DataArray, xr.Dataset) if dataset else (xr.DataArray,)
+    if not isinstance(obj, kinds):
+        wanted = "xarray.DataArray or Dataset" if dataset else "xarray.DataArray"
+        raise SchemaError(f"{what} needs an {wanted}, got {type(obj).__name__}")
+    missing = [d for d in ("bar", "strike") if d not in obj.dims]
     if missing:
         raise SchemaError(f"{what} needs dims ('bar', 'strike'); this array lacks {missing}")
+    if spot and "spot" not in obj.coords:
+        raise SchemaError(f"{what} needs a 'spot' coordinate along 'bar'")
 
 
 def read_timestamp(payload: Mapping[str, Any], field: str, what: str) -> pd.Timestamp | None:

@@ -49,7 +49,8 @@ from flowframe.frames._read import (
     require_mapping,
     sort_order,
 )
-from flowframe.frames._write import check_grid, iso_times, write_body
+from flowframe.frames._write import iso_times, write_body
+from flowframe.frames.checks import require_grid
 
 __all__ = [
     "heatmap_from_json",
@@ -278,12 +279,12 @@ def _grid_body(
 
 def heatmap_to_payload(array: xr.DataArray) -> dict[str, Any]:
     """Write a heatmap DataArray back as a body."""
-    check_grid(array, "heatmap_to_payload")
+    require_grid(array, "heatmap_to_payload", spot=True)
     return _grid_body(array, _HEATMAP_KEYS, {"values": array})
 
 
 def strike_flow_to_payload(dataset: xr.Dataset) -> dict[str, Any]:
     """Write a strike-flow Dataset back as a body."""
-    check_grid(dataset, "strike_flow_to_payload")
+    require_grid(dataset, "strike_flow_to_payload", dataset=True, spot=True)
     arrays = {name: dataset[name] for name in STRIKE_FLOW_VARIABLES}
     return _grid_body(dataset, _STRIKE_FLOW_KEYS, arrays)

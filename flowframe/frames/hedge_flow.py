@@ -32,7 +32,8 @@ from flowframe.frames._read import (
     sort_order,
     time_index,
 )
-from flowframe.frames._write import check_columns, check_time_index, iso_times, write_body
+from flowframe.frames._write import iso_times, write_body
+from flowframe.frames.checks import require_columns
 
 __all__ = [
     "hedge_flow_from_json",
@@ -164,15 +165,15 @@ def hedge_flow_to_payload(
     side : {"calls", "puts"}, optional
         For a split frame, write that leg instead of the sum (``side="all"``).
     """
-    check_columns(frame, HEDGE_COLUMNS, "hedge_flow_to_payload")
+    require_columns(frame, HEDGE_COLUMNS, "hedge_flow_to_payload", time_index=False)
     prefix = ""
     out_side = frame.attrs.get("side")
     if side is not None:
-        check_columns(frame, SPLIT_COLUMNS, "hedge_flow_to_payload(side=...)")
+        require_columns(frame, SPLIT_COLUMNS, "hedge_flow_to_payload(side=...)", time_index=False)
         prefix, out_side = f"{side}_", side
     elif out_side == "split":
         out_side = "all"
-    times = iso_times(check_time_index(frame))
+    times = iso_times(frame.index)
     bar = json_numbers(frame[f"{prefix}bar"].to_numpy(dtype=np.float64))
     cumulative = json_numbers(frame[f"{prefix}cumulative"].to_numpy(dtype=np.float64))
     bars = [

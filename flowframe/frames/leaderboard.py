@@ -18,7 +18,8 @@ import pandas as pd
 from flowframe._wire import json_numbers
 from flowframe.errors import SchemaError
 from flowframe.frames._read import read_attrs, read_floats, require_list, require_mapping
-from flowframe.frames._write import check_columns, write_body
+from flowframe.frames._write import write_body
+from flowframe.frames.checks import require_columns
 
 __all__ = ["leaderboard_from_payload", "leaderboard_to_payload"]
 
@@ -72,7 +73,7 @@ def leaderboard_from_payload(payload: Any, *, source: str | None = None) -> pd.D
 
 def leaderboard_to_payload(frame: pd.DataFrame) -> dict[str, Any]:
     """Write a leaderboard frame back as a body."""
-    check_columns(frame, ("symbol", "value"), "leaderboard_to_payload")
+    require_columns(frame, ("symbol", "value"), "leaderboard_to_payload", time_index=False)
     values = json_numbers(frame["value"].to_numpy(dtype=np.float64))
     entries = [
         {"rank": int(r), "symbol": str(s), "value": v}

@@ -56,7 +56,8 @@ from flowframe.frames._read import (
     take,
     time_index,
 )
-from flowframe.frames._write import check_columns, check_time_index, iso_times, write_body
+from flowframe.frames._write import iso_times, write_body
+from flowframe.frames.checks import require_columns
 
 __all__ = [
     "pin_values_are_fractions",
@@ -253,8 +254,8 @@ def _regime(values: Sequence[str | None]) -> Any:
 
 def series_to_payload(frame: pd.DataFrame) -> dict[str, Any]:
     """Write a series frame back as a body (``pin_probability_pct`` as a percentage)."""
-    check_columns(frame, SERIES_COLUMNS, "series_to_payload")
-    times = iso_times(check_time_index(frame))
+    require_columns(frame, SERIES_COLUMNS, "series_to_payload", time_index=False)
+    times = iso_times(frame.index)
     cols: dict[str, list[Any]] = {}
     for col in SERIES_COLUMNS:
         if col in SERIES_FLOAT_COLUMNS:
