@@ -316,6 +316,7 @@ def _png(draw: Callable[[Axes], object]) -> bytes:
 def _summary(out: Path, *, symbol: str, now: str, seed: int, date: str | None) -> Summary:
     """Load every endpoint from the simulated session and draw the top-of-report figures."""
     import flowframe as ff
+    from flowframe.frames.card import snapshot_card
 
     src = ff.Simulated(seed=seed, date=date, now=now)
     hedge = ff.hedge_flow(symbol, side="split", bar="1m", minutes=390, source=src)
@@ -356,7 +357,7 @@ def _summary(out: Path, *, symbol: str, now: str, seed: int, date: str | None) -
         source=repr(src),
         lines=[f"hedge-flow: {len(hedge)} 1-minute bars, cumulative {total}"],
         html=(
-            snap._repr_html_()
+            snapshot_card(snap)  # the notebook's card, from its one renderer
             + f"<h3>Leaderboard (heat)</h3>{board.to_html()}"
             + f"<p>{len(flips)} sign flips of the per-bar flow; {len(runs)} accelerating runs "
             f"({confirmed} confirmed by spot).</p>" + "".join(sections)

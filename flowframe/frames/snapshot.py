@@ -13,7 +13,6 @@ used (published bodies show both 64.1 and 0.64; a value in [0, 1] is read as a f
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from flowframe.errors import SchemaError
+from flowframe.frames.card import SEVERITY_COLORS, snapshot_card
 from flowframe.frames.checks import read_timestamp
 
 __all__ = [
@@ -36,14 +36,9 @@ __all__ = [
 
 Status = Literal["live", "session_closed", "no_zero_dte"]
 
-SEVERITY_COLOURS: Final = {"info": "#1f77b4", "watch": "#e08a00", "alert": "#d62728"}
-_FLOW_COLOURS: Final = {
-    "amplifying": "#d62728",
-    "regime_flip": "#9467bd",
-    "dampening": "#2ca02c",
-    "neutral": "#7f7f7f",
-    "no_flow": "#7f7f7f",
-}
+#: The headline's severity colours (the British spelling of
+#: :data:`flowframe.frames.card.SEVERITY_COLORS`, kept for code that imports it from here).
+SEVERITY_COLOURS: Final = SEVERITY_COLORS
 
 
 def _block(payload: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
@@ -363,100 +358,8 @@ class Snapshot:
     # ------------------------------------------------------------------ html
 
     def _repr_html_(self) -> str:
-        e = html.escape
-        symbol = e(self.symbol or "?")
-        if self.status != "live":
-            what = "Market closed" if self.status == "session_closed" else "No 0DTE expiry today"
-            when = (
-                f"Last session: {e(self.next_session)}"
-                if self.status == "session_closed" and self.next_session
-                else f"Next 0DTE expiry: {e(self.next_session)}"
-                if self.next_session
-                else ""
-            )
-            return (
-                '<div class="ff-snapshot ff-snapshot-degraded" style="font-family:sans-serif;'
-                'border:1px solid #ccc;border-radius:6px;padding:8px 12px;max-width:640px">'
-                f"<b>{symbol}</b> &mdash; no 0DTE session: {what}. {when}"
-                f'<div style="color:#666">{e(self.message or "")}</div></div>'
-            )
-        parts = [
-            '<div class="ff-snapshot" style="font-family:sans-serif;border:1px solid #ccc;'
-            'border-radius:6px;padding:8px 12px;max-width:720px">'
-        ]
-        stamp = ""
-        if self.as_of is not None:
-            stamp = self.as_of.tz_convert("America/New_York").strftime("%H:%M:%S ET")
-        spot = f" &middot; spot {self.spot:,.2f}" if self.spot is not None else ""
-        regime = e(self.regime or "")
-        parts.append(f"<div><b>{symbol}</b> 0DTE &middot; {stamp}{spot} &middot; {regime}</div>")
-        h = self.headline
-        if h is not None:
-            colour = SEVERITY_COLOURS.get(h.severity or "", "#444")
-            parts.append(
-                '<div class="ff-headline" style="margin:6px 0;padding:6px;'
-                f'border-left:6px solid {colour}">'
-                f'<span style="background:{colour};color:white;border-radius:3px;padding:0 5px">'
-                f"{e((h.severity or '').upper())}</span> "
-                f"<b>{e(h.narrative or '')}</b> "
-                f'<span style="color:#555">angle: {e(h.trade_angle or "n/a")}</span></div>'
-            )
-        f = self.flow_direction
-        if f is not None:
-            colour = _FLOW_COLOURS.get(f.label or "", "#444")
-            shift = (
-                f" ({f.flow_gex_pct_shift:+.1%} GEX shift)"
-                if f.flow_gex_pct_shift is not None
-                else ""
-            )
-            parts.append(
-                f'<div class="ff-flow">flow: <b style="color:{colour}">{e(f.label or "n/a")}</b>'
-                f"{shift} <span style='color:#666'>{e(f.description or '')}</span></div>"
-            )
-        s = self.setup
-        if s is not None and s.primary is not None:
-            p = s.primary
-            met = "".join(f"<li>&#10003; {e(c)}</li>" for c in p.conditions_met)
-            failed = "".join(
-                f'<li style="color:#d62728">&#10007; {e(c)}</li>' for c in p.conditions_failed
-            )
-            hint = ", ".join(f"{e(k)} {v:g}" for k, v in p.strikes_hint.items())
-            alts = ", ".join(e(a.display_name or "?") for a in s.alternatives)
-            anti = ", ".join(e(a.display_name or "?") for a in s.anti_setups)
-            parts.append(
-                f'<div class="ff-setup">setup: <b>{e(p.display_name or "?")}</b> '
-                f"({e(p.confidence or 'n/a')} confidence)"
-                f'<ul style="margin:2px 0">{met}{failed}</ul>'
-                + (f"<div>strikes: {hint}</div>" if hint else "")
-                + (f"<div>alternatives: {alts}</div>" if alts else "")
-                + (f"<div>avoid: {anti}</div>" if anti else "")
-                + "</div>"
-            )
-        pr = self.probabilities
-        if pr is not None:
-            cells = []
-            for name, item in (
-                ("pin", pr.pin),
-                ("1σ range", pr.range_1sigma),
-                ("2σ range", pr.range_2sigma),
-            ):
-                if item is None or item.value is None:
-                    continue
-                band = (
-                    f" [{item.low:,.2f} – {item.high:,.2f}]"
-                    if item.low is not None and item.high is not None
-                    else ""
-                )
-                cells.append(f"{name} <b>{item.value:.0%}</b>{band}")
-            parts.append(f'<div class="ff-odds">odds: {" &middot; ".join(cells)}</div>')
-        levels = [
-            f"{name.replace('_', ' ')} {v:,.2f}" for name, v in self.levels.items() if v is not None
-        ]
-        if levels:
-            joined = " &middot; ".join(levels)
-            parts.append(f'<div class="ff-levels" style="color:#333">levels: {joined}</div>')
-        parts.append("</div>")
-        return "".join(parts)
+        # the one card renderer, shared with the live headline and the demo report
+        return snapshot_card(self)
 
 
 def snapshot_from_payload(payload: Any, *, source: str | None = None) -> Snapshot:

@@ -4,14 +4,19 @@
 ``ff.live.Dashboard("SPY")`` is the whole panel; its parts (:class:`HeadlinePanel`,
 :class:`HedgePanel`, :class:`SeriesPanel`, :class:`HeatmapPanel`, :class:`LeaderboardPanel`,
 :class:`StatusLine`, :class:`AlertLog`) each render a :class:`LiveData` on their own.
+
+Modules, bottom up: ``contract`` (the shared types), ``cadence`` (plans, quota, intervals,
+back-off), ``merge`` (windows into the frames held), ``alerts`` (alert detection), ``poller``
+(the Poller and its run loop), ``chart`` (the persistent figures), ``panels`` (one module per
+panel) and ``dashboard`` (the Dashboard).
 """
 
 from __future__ import annotations
 
 from flowframe.live.contract import Alert, LiveData, PollStatus
-from flowframe.live.dashboard import (
+from flowframe.live.dashboard import Dashboard
+from flowframe.live.panels import (
     AlertLog,
-    Dashboard,
     HeadlinePanel,
     HeatmapPanel,
     HedgePanel,

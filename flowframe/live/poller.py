@@ -2,9 +2,10 @@
 
 :class:`Poller` asks a source (the hosted client, :class:`~flowframe.Simulated`, a
 :class:`~flowframe.Local`, your own) for the session series, the chosen heatmap metric and the
-snapshot, and now and then the leaderboard; it merges what comes back into :class:`LiveData`,
-raises :class:`Alert` records when something a trader wants to know happens, and reports its
-progress in :class:`PollStatus`. :func:`plan_interval` chooses the cadence so a whole session
+snapshot, and now and then the leaderboard; it merges what comes back into :class:`LiveData`
+(:mod:`flowframe.live.merge`), raises :class:`Alert` records when something a trader wants to
+know happens (:mod:`flowframe.live.alerts`), and reports its progress in :class:`PollStatus`.
+:func:`plan_interval` (:mod:`flowframe.live.cadence`) chooses the cadence so a whole session
 fits the daily quota. Nothing here imports ipywidgets: the dashboard renders what the poller
 keeps.
 
@@ -17,6 +18,19 @@ first cycle fetches the whole session (``minutes=390``); later cycles fetch only
 since the last bar held plus one bar of overlap, and merge, so no bar already gathered is ever
 lost. A 403 ``tier_restricted`` on the heatmap or the leaderboard (both Alpha+ endpoints) turns
 that panel off instead of failing every cycle.
+
+One cycle, sync or async
+------------------------
+A cycle is planned (the requests, from what is held), fetched, and landed (read, merged,
+committed, alerts). :meth:`Poller.cycle` and :meth:`Poller.acycle` run the same coroutine and
+differ only in how a request is fetched: in this thread, or awaited (an async source, or a
+sync one in a worker thread).
+
+Settings change in place
+------------------------
+:meth:`Poller.set_symbol`, :meth:`Poller.set_metric` and :meth:`Poller.set_bar` drop only
+what the change makes stale; the next cycle fetches it again, whole. A cycle in flight when a
+setting changes is discarded when it lands.
 
 Errors
 ------
@@ -32,33 +46,46 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import math
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import numpy as np
 import pandas as pd
-import xarray as xr
 
 from flowframe import _params
-from flowframe._constants import BARS, ET, METRICS, SPLIT_COLUMNS
+from flowframe._constants import BAR_SECONDS, BARS, ET, GRID_BARS, METRICS
 from flowframe._session import session_bounds
 from flowframe.errors import RateLimitError, TierRestrictedError
-from flowframe.frames import (
-    heatmap_from_payload,
-    leaderboard_from_payload,
-    pin_values_are_fractions,
-    regime_categorical,
-    series_from_payload,
-)
+from flowframe.frames import heatmap_from_payload, leaderboard_from_payload
 from flowframe.frames.loaders import source_name
-from flowframe.frames.snapshot import Snapshot, snapshot_from_payload
+from flowframe.frames.snapshot import snapshot_from_payload
+from flowframe.live.alerts import ALERT_KINDS, AlertDetector
+from flowframe.live.cadence import (
+    CACHE_SECONDS,
+    PLANS,
+    SESSION_SECONDS,
+    backoff_seconds,
+    next_wait,
+    plan_for_limit,
+    plan_for_quota,
+    plan_interval,
+    projected_use,
+    quota_reserve,
+)
 from flowframe.live.contract import Alert, LiveData, PollStatus
+from flowframe.live.merge import (
+    hedge_from_series,
+    merge_heatmap,
+    merge_series,
+    pin_auto,
+    read_series_window,
+    window_minutes,
+)
 from flowframe.sources.base import Source
 from flowframe.sources.hosted import AsyncFlashAlpha, Quota
 
+# the cadence, merge and alert names were defined here before the split: still importable
 __all__ = [
     "ALERT_KINDS",
     "CACHE_SECONDS",
@@ -75,317 +102,24 @@ __all__ = [
 
 logger = logging.getLogger("flowframe.live")
 
-#: Daily request quota of each plan (API.md); None is unlimited.
-PLANS: Final[dict[str, int | None]] = {"free": 5, "basic": 250, "growth": 2500, "alpha": None}
-#: Seconds the server caches each plan's answers: polling faster returns the same data.
-CACHE_SECONDS: Final[dict[str, float]] = {
-    "free": 900.0,
-    "basic": 15.0,
-    "growth": 15.0,
-    "alpha": 0.0,
-}
-#: A regular session, 09:30 to 16:00 ET: 6.5 h.
-SESSION_SECONDS: Final = 23_400.0
-#: The kinds of :class:`Alert` a poller raises.
-ALERT_KINDS: Final = (
-    "flow_direction_flip",
-    "severity_escalation",
-    "flip_cross",
-    "wall_cross",
-    "hedge_burst",
-)
-
-_RESERVE_FRACTION: Final = 0.05
-_FULL_WINDOW: Final = 390
-_BAR_SECONDS: Final = {"30s": 30.0, "1m": 60.0, "5m": 300.0, "15m": 900.0}
-_HEATMAP_BAR_SECONDS: Final = 60.0
-_CLOSE_MARGIN: Final = 1.0  # session seconds past the close of the loop's last wake-up
-_SEVERITY_RANK: Final = {"info": 0, "watch": 1, "alert": 2}
-_MAD_SCALE: Final = 1.4826
-_BURST_MIN_BARS: Final = 10
-_LEG_COLUMNS: Final = (
-    ("", "hedge_flow_cumulative_all"),
-    ("calls_", "hedge_flow_call_cumulative"),
-    ("puts_", "hedge_flow_put_cumulative"),
-)
+_GRID_BAR_SECONDS: Final = float(BAR_SECONDS[GRID_BARS[0]])  # the heatmap's 1-minute bars
 
 Now = Callable[[], pd.Timestamp]
 Sleep = Callable[[float], Awaitable[Any]]
 ErrorRecord = tuple[pd.Timestamp, str, str]
 
 
-# --------------------------------------------------------------------------- cadence
-
-
-def plan_for_limit(limit: int | str | None) -> str | None:
-    """Name the plan whose daily quota is ``limit``.
-
-    Parameters
-    ----------
-    limit : int, str or None
-        A daily limit as ``X-RateLimit-Limit`` states it: an integer, or ``"unlimited"``.
-
-    Returns
-    -------
-    str or None
-        ``"free"`` (5), ``"basic"`` (250), ``"growth"`` (2,500), ``"alpha"`` (unlimited), or
-        None for a limit no plan has (or no limit known).
-
-    Examples
-    --------
-    >>> plan_for_limit(2500), plan_for_limit("unlimited"), plan_for_limit(1000)
-    ('growth', 'alpha', None)
-    """
-    if isinstance(limit, str):
-        text = limit.strip().lower()
-        if text == "unlimited":
-            return "alpha"
-        try:
-            limit = int(text)
-        except ValueError:
-            return None
-    if limit is None or isinstance(limit, bool):
-        return None
-    for plan, quota in PLANS.items():
-        if quota == limit:
-            return plan
-    return None
-
-
-def quota_reserve(limit: int) -> int:
-    """Return the calls :func:`plan_interval` leaves unspent: 5% of the daily limit, at least 1.
-
-    The margin covers the requests you make yourself while the poller runs and the odd retry.
-    Free keeps 1 call, Basic 13, Growth 125.
-    """
-    return max(1, math.ceil(_RESERVE_FRACTION * limit))
-
-
-def plan_interval(
-    *,
-    quota: Quota | None,
-    requests_per_cycle: float,
-    seconds_left: float,
-    floor: float = 30.0,
-    plan: str | None = None,
-) -> float:
-    """Choose the seconds between polling cycles so the rest of the session fits the quota.
-
-    The arithmetic: the cycles left at an interval ``i`` are ``seconds_left / i``, each costing
-    ``requests_per_cycle`` calls, and they must fit in the calls remaining minus a reserve
-    (:func:`quota_reserve`: 5% of the limit), so::
-
-        i = seconds_left * requests_per_cycle / max(remaining - reserve, 1)
-
-    never below ``floor`` (the raw data is sampled every 30 s, so polling faster shows nothing
-    new) nor below the plan's server cache (:data:`CACHE_SECONDS`: 15 minutes on Free). API.md's
-    example: a 6.5 h session polled every 30 s is 780 calls per endpoint, so three endpoints
-    cost 2,340 calls. On Growth (2,500 a day, 125 kept in reserve) that fits from the open:
-    ``23,400 * 3 / 2,375 = 29.6 s``, so the 30 s floor. On Basic (250, 13 in reserve) it is
-    ``23,400 * 3 / 237 = 296 s``, about every 5 minutes; on Free (5, 1 in reserve)
-    ``23,400 * 3 / 4 = 17,550 s``: one more cycle in the session; Alpha (unlimited) polls at
-    the floor. The quota resets at 00:00 UTC, after the close (20:00 or 19:00 ET), so a whole
-    session draws on one day's quota.
-
-    Parameters
-    ----------
-    quota : Quota or None
-        The quota the last response stated (``client.quota``); None when unknown (a local
-        source, or before the first response): then the floor.
-    requests_per_cycle : float
-        Requests one cycle sends; may be fractional (3.1 = three every cycle plus a
-        leaderboard every tenth).
-    seconds_left : float
-        Seconds of session left to cover (the whole session, 23,400, before the open).
-    floor : float, default 30.0
-        The shortest interval.
-    plan : {"free", "basic", "growth", "alpha"}, optional
-        The key's plan; inferred from ``quota.limit`` when omitted. It only raises the floor
-        to the plan's server cache.
-
-    Returns
-    -------
-    float
-        Seconds between cycles.
-
-    Raises
-    ------
-    ValueError
-        ``floor`` is not positive, ``requests_per_cycle`` is negative, or ``plan`` is unknown.
-
-    Examples
-    --------
-    >>> basic = Quota(limit=250, remaining=250, reset=None)
-    >>> round(plan_interval(quota=basic, requests_per_cycle=3, seconds_left=23_400), 1)
-    296.2
-    >>> plan_interval(quota=None, requests_per_cycle=3, seconds_left=23_400)
-    30.0
-    """
-    if not floor > 0:
-        raise ValueError(f"floor={floor!r} is not allowed; use seconds > 0")
-    if not requests_per_cycle >= 0:
-        raise ValueError(f"requests_per_cycle={requests_per_cycle!r} is not allowed; use >= 0")
-    if plan is None and quota is not None:
-        plan = "alpha" if quota.unlimited else plan_for_limit(quota.limit)
-    if plan is not None:
-        plan = _params.validate_choice(str(plan).lower(), tuple(PLANS), "plan")
-    low = max(float(floor), CACHE_SECONDS[plan] if plan is not None else 0.0)
-    if quota is None or quota.unlimited or quota.remaining is None:
-        return low
-    if not seconds_left > 0 or requests_per_cycle == 0:
-        return low
-    reserve = quota_reserve(quota.limit if quota.limit is not None else quota.remaining)
-    usable = max(quota.remaining - reserve, 1)
-    return max(low, float(seconds_left) * float(requests_per_cycle) / usable)
-
-
-# --------------------------------------------------------------------------- frames
-
-
-def hedge_from_series(series: pd.DataFrame) -> pd.DataFrame:
-    """Derive the split hedge-flow frame from a series frame's cumulatives (no request).
-
-    Each leg's ``bar`` is the difference of its cumulative from the previous bar; the first bar
-    held (the session's first, since a poller's first request covers the whole session) equals
-    its cumulative. So the bars sum to the cumulative.
-
-    Parameters
-    ----------
-    series : pandas.DataFrame
-        A series frame (``hedge_flow_call_cumulative``, ``hedge_flow_put_cumulative``,
-        ``hedge_flow_cumulative_all``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The series' index; float64 columns ``bar, cumulative, calls_bar, calls_cumulative,
-        puts_bar, puts_cumulative`` (``cumulative`` is ``hedge_flow_cumulative_all``); attrs
-        as :func:`flowframe.frames.split_hedge_flow` gives them (``side="split"``).
-    """
-    columns: dict[str, np.ndarray] = {}
-    for prefix, source_column in _LEG_COLUMNS:
-        cumulative = series[source_column].to_numpy(dtype=np.float64, copy=True)
-        columns[f"{prefix}bar"] = np.diff(cumulative, prepend=0.0)
-        columns[f"{prefix}cumulative"] = cumulative
-    frame = pd.DataFrame(
-        {name: columns[name] for name in SPLIT_COLUMNS},
-        index=pd.DatetimeIndex(series.index, name="t"),
-    )
-    attrs = series.attrs
-    frame.attrs = {
-        "symbol": attrs.get("symbol"),
-        "expiration": attrs.get("expiration"),
-        "side": "split",
-        "bar_size": attrs.get("bar_size"),
-        "as_of": attrs.get("as_of"),
-        "source": attrs.get("source"),
-        "endpoint_version": attrs.get("endpoint_version"),
-        "data_as_of": attrs.get("data_as_of"),
-    }
-    return frame
-
-
-def _read_series(payload: Any, source: str) -> tuple[pd.DataFrame, bool]:
-    """Read a series window; True when ``pin_probability_pct`` is left raw for :func:`_pin_auto`.
-
-    ``series_from_payload``'s ``"auto"`` unit rule looks at the values of one body, and a
-    window of a few bars (all below 1 %) could be misread as fractions. A body that does not
-    declare its unit is read raw, and the rule is applied to the whole session held.
-    """
-    declared = payload.get("pin_probability_unit") if isinstance(payload, dict) else None
-    if declared in ("pct", "fraction"):
-        return series_from_payload(payload, source=source), False
-    return series_from_payload(payload, source=source, pin_probability_unit="pct"), True
-
-
-def _pin_auto(raw: pd.DataFrame) -> pd.DataFrame:
-    """Apply the ``"auto"`` unit rule of :func:`series_from_payload` to a whole frame."""
-    pin = raw["pin_probability_pct"].to_numpy(dtype=np.float64)
-    fraction = pin_values_are_fractions(pin)
-    out = raw.copy()
-    if fraction:
-        out["pin_probability_pct"] = pin * 100.0
-    out.attrs = {**raw.attrs, "pin_probability_unit_read": "fraction" if fraction else "pct"}
-    return out
-
-
-def merge_series(held: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
-    """Merge a newer series window into the frame held: newer bars win, none is dropped.
-
-    Parameters
-    ----------
-    held : pandas.DataFrame or None
-        The frame gathered so far.
-    new : pandas.DataFrame
-        A frame just read (a window that may overlap ``held``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The union of the bars, sorted by ``t``; a time present in both keeps ``new``'s bar.
-        ``regime`` stays categorical (the known labels first, then any other, sorted); attrs
-        are ``new``'s.
-    """
-    if held is None or held.empty:
-        return new
-    if new.empty:
-        out = held.copy()
-    else:
-        both = pd.concat([held, new])
-        out = both[~both.index.duplicated(keep="last")].sort_index(kind="stable")
-        if "regime" in out.columns:
-            out["regime"] = regime_categorical(out["regime"])
-    out.attrs = dict(new.attrs)
-    return out
-
-
-def merge_heatmap(held: xr.DataArray | None, new: xr.DataArray) -> xr.DataArray:
-    """Merge a newer heatmap window into the array held, along ``bar``.
-
-    Parameters
-    ----------
-    held : xarray.DataArray or None
-        The array gathered so far.
-    new : xarray.DataArray
-        An array just read (a window that may overlap ``held``).
-
-    Returns
-    -------
-    xarray.DataArray
-        Bars of both (a bar present in both keeps ``new``'s row), sorted; strikes are the
-        union of both grids, NaN where a bar's grid lacked the strike. Attrs are ``new``'s.
-    """
-    if held is None or held.sizes["bar"] == 0:
-        return new
-    if new.sizes["bar"] == 0:
-        out = held.copy()
-        out.attrs = dict(new.attrs)
-        return out
-    both = xr.concat(
-        [held, new],
-        dim="bar",
-        join="outer",
-        coords="minimal",
-        compat="override",
-        combine_attrs="override",
-        fill_value=np.nan,
-    )
-    keep = ~pd.Index(both["bar"].values).duplicated(keep="last")
-    out = both.isel(bar=np.flatnonzero(keep)).sortby(["bar", "strike"])
-    out.name = new.name
-    out.attrs = dict(new.attrs)
-    out["bar"].attrs = dict(new["bar"].attrs)
-    return out
-
-
-# --------------------------------------------------------------------------- poller
-
-
 @dataclass(frozen=True, slots=True)
 class _Call:
+    """One request of a cycle's plan: the panel it feeds, the source method, its arguments."""
+
     panel: str
     method: str
+    args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+Fetch = Callable[[_Call], Awaitable[Any]]
 
 
 def _utc(ts: Any) -> pd.Timestamp:
@@ -403,19 +137,18 @@ def _wall_now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC")
 
 
-def _window_minutes(last: pd.Timestamp | None, now: pd.Timestamp, bar_seconds: float) -> int:
-    """Minutes since ``last`` plus one bar of overlap, clamped to 1..390 (390 when no bar)."""
-    if last is None:
-        return _FULL_WINDOW
-    span = (now - last).total_seconds() + bar_seconds
-    return int(min(max(math.ceil(span / 60.0), 1), _FULL_WINDOW))
+def _run_now(steps: Coroutine[Any, Any, bool]) -> bool:
+    """Run a coroutine that never suspends to its end, here and now (no event loop needed).
 
-
-def _side(value: float, level: float) -> int:
-    """-1 below, +1 above, 0 at the level or when either is NaN."""
-    if not (math.isfinite(value) and math.isfinite(level)):
-        return 0
-    return int(np.sign(value - level))
+    :meth:`Poller.cycle` runs the one cycle coroutine this way: with a sync fetch it awaits
+    nothing that waits, so its first step is its last.
+    """
+    try:
+        steps.send(None)
+    except StopIteration as done:
+        return bool(done.value)
+    steps.close()  # it waited on something: not a sync cycle (a bug, never a source error)
+    raise RuntimeError("a synchronous polling cycle tried to wait")
 
 
 class Poller:
@@ -468,7 +201,8 @@ class Poller:
     ----------
     data : LiveData
         The frames held. Each landed cycle replaces the objects (never mutates them in place),
-        so a frame you hold keeps its values.
+        so a frame you hold keeps its values. The same LiveData object for the poller's life:
+        :meth:`set_symbol`, :meth:`set_metric` and :meth:`set_bar` empty what they make stale.
     status : PollStatus
         ``ticks`` counts completed cycles (failed ones too); ``requests`` the calls the poller
         made to the source (a hosted client's own retries are not counted); ``interval`` the
@@ -485,10 +219,10 @@ class Poller:
 
     Notes
     -----
-    Alerts are computed after each landed cycle, from the bars new since the previous look
-    (the first series held is the baseline and raises nothing) and from the snapshot compared
-    with the previous one. Each fires once per event (a bar revised by a later poll does not
-    fire again):
+    Alerts (:class:`~flowframe.live.alerts.AlertDetector`) are computed after each landed
+    cycle, from the bars new since the previous look (the first series held is the baseline
+    and raises nothing) and from the snapshot compared with the previous one. Each fires once
+    per event (a bar revised by a later poll does not fire again):
 
     ``flip_cross`` / ``wall_cross``
         Spot changes side of the gamma flip / the call or put wall between consecutive series
@@ -577,7 +311,6 @@ class Poller:
         self.floor = float(floor)
         self.after_close = after_close
         self.offload = offload
-        self.burst_k = float(burst_k)
         self._async_source = isinstance(source, AsyncFlashAlpha) or inspect.iscoroutinefunction(
             getattr(source, "get_series", None)
         )
@@ -587,12 +320,13 @@ class Poller:
         self.status = PollStatus(source=self._name)
         self._errors: deque[ErrorRecord] = deque(maxlen=max_errors_kept)
         self._alerts: deque[Alert] = deque(maxlen=max_alerts_kept)
+        self._detector = AlertDetector(self._symbol, burst_k=burst_k)
         self._on_update: list[Callable[[LiveData], Any]] = []
         self._on_alert: list[Callable[[Alert], Any]] = []
         self._on_error: list[Callable[[BaseException], Any]] = []
         self._task: asyncio.Task[None] | None = None
         self._busy = False
-        self._generation = 0
+        self._generation = 0  # bumped by every setting change: a cycle of an older one is void
         self._failures = 0
         self._backoff = 0.0
         self._cycles_since_leaderboard: int | None = None
@@ -600,7 +334,6 @@ class Poller:
         self._closed_today = False
         self._raw_series: pd.DataFrame | None = None
         self._raw_pin = False
-        self._reset_alert_state()
 
     # ------------------------------------------------------------------ settings
 
@@ -624,32 +357,81 @@ class Poller:
         """The series' bar size."""
         return self._bar
 
+    @property
+    def burst_k(self) -> float:
+        """Robust sigmas beyond which a hedge-flow bar is a burst."""
+        return self._detector.burst_k
+
+    @burst_k.setter
+    def burst_k(self, value: float) -> None:
+        if not value > 0:
+            raise ValueError(f"burst_k={value!r} is not allowed; use a number > 0")
+        self._detector.burst_k = float(value)
+
+    def _void_cycle_in_flight(self) -> None:
+        self._generation += 1
+
     def set_symbol(self, symbol: str) -> None:
         """Poll another symbol: the series, hedge, heatmap and snapshot held are dropped.
 
-        The leaderboard (not per symbol) stays. A cycle in flight when this is called is
-        discarded when it lands.
+        The leaderboard (not per symbol) stays, and so do the alerts, errors and counters;
+        the alert baseline starts again with the new symbol's session. A cycle in flight when
+        this is called is discarded when it lands.
+
+        Raises
+        ------
+        ValueError
+            ``symbol`` is not a symbol.
         """
         symbol = _params.validate_symbol(symbol)
         if symbol == self._symbol:
             return
         self._symbol = symbol
-        self._generation += 1
-        self.data.series = self.data.hedge = None
+        self._void_cycle_in_flight()
+        data = self.data
+        data.series = data.hedge = data.heatmap = data.snapshot = None
         self._raw_series = None
-        self.data.heatmap = None
-        self.data.snapshot = None
+        self._raw_pin = False
         self._closed_today = False
-        self._reset_alert_state()
+        self._detector.reset(symbol)
 
     def set_metric(self, metric: str) -> None:
-        """Show another heatmap metric: only the heatmap held is dropped."""
+        """Show another heatmap metric: only the heatmap held is dropped.
+
+        Raises
+        ------
+        ValueError
+            ``metric`` is not one of ``gex, dex, vex, chex, oi, signed_flow``.
+        """
         metric = _params.validate_choice(metric, METRICS, "heatmap_metric")
         if metric == self._metric:
             return
         self._metric = metric
-        self._generation += 1
+        self._void_cycle_in_flight()
         self.data.heatmap = None
+
+    def set_bar(self, bar: str) -> None:
+        """Use another bar size for the series: only the series and hedge-flow are dropped.
+
+        Every bar held is of the old size, so the next cycle fetches the whole session again
+        at the new one. The heatmap (always 1-minute bars), the snapshot, the leaderboard,
+        the alerts, errors and counters stay; the next series is the alerts' new baseline. A
+        cycle in flight when this is called is discarded when it lands.
+
+        Raises
+        ------
+        ValueError
+            ``bar`` is not one of ``30s, 1m, 5m, 15m``.
+        """
+        bar = _params.validate_choice(bar, BARS, "bar")
+        if bar == self._bar:
+            return
+        self._bar = bar
+        self._void_cycle_in_flight()
+        self.data.series = self.data.hedge = None
+        self._raw_series = None
+        self._raw_pin = False
+        self._detector.rebase()
 
     # ------------------------------------------------------------------ callbacks
 
@@ -741,64 +523,6 @@ class Poller:
 
     # ------------------------------------------------------------------ one cycle
 
-    def _plan_calls(self, now: pd.Timestamp) -> list[_Call]:
-        series = self._raw_series
-        last_bar = series.index[-1] if series is not None and len(series) else None
-        calls = [
-            _Call(
-                "series",
-                "get_series",
-                {
-                    "bar": self._bar,
-                    "minutes": _window_minutes(last_bar, now, _BAR_SECONDS[self._bar]),
-                },
-            )
-        ]
-        if "heatmap" not in self._disabled:
-            heatmap = self.data.heatmap
-            last_grid = (
-                pd.Timestamp(heatmap["bar"].values[-1]).tz_localize("UTC")
-                if heatmap is not None and heatmap.sizes["bar"]
-                else None
-            )
-            calls.append(
-                _Call(
-                    "heatmap",
-                    "get_heatmap",
-                    {
-                        "metric": self._metric,
-                        "mode": "raw",
-                        "bar": "1m",
-                        "minutes": _window_minutes(last_grid, now, _HEATMAP_BAR_SECONDS),
-                    },
-                )
-            )
-        calls.append(_Call("snapshot", "get_snapshot"))
-        due = self._cycles_since_leaderboard is None or (
-            self.leaderboard_every is not None
-            and self._cycles_since_leaderboard + 1 >= self.leaderboard_every
-        )
-        if self.leaderboard_every is not None and "leaderboard" not in self._disabled and due:
-            calls.append(
-                _Call("leaderboard", "get_leaderboard", {"metric": self._leaderboard_metric})
-            )
-        return calls
-
-    def _args(self, call: _Call) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        if call.method == "get_leaderboard":
-            return (), dict(call.kwargs)
-        return (self._symbol,), dict(call.kwargs)
-
-    def _refused(self, call: _Call, exc: TierRestrictedError) -> bool:
-        """Turn an optional panel off after a 403; True when the cycle may go on."""
-        if call.panel not in ("heatmap", "leaderboard"):
-            return False
-        self._disabled.add(call.panel)
-        self.status.extra["disabled"] = sorted(self._disabled)
-        self._errors.append((self._now(), type(exc).__name__, f"{call.panel} turned off: {exc}"))
-        logger.info("flowframe.live: %s turned off: %s", call.panel, exc)
-        return True
-
     def cycle(self) -> bool:
         """Run one polling cycle now, synchronously.
 
@@ -817,27 +541,7 @@ class Poller:
         """
         if self._async_source:
             raise TypeError(f"{self._name} is an async source: use `await poller.acycle()`")
-        gen, now, calls = self._begin()
-        error: Exception | None = None
-        alerts: list[Alert] | None = None
-        try:
-            results: list[tuple[_Call, Any]] = []
-            for call in calls:
-                args, kwargs = self._args(call)
-                self.status.requests += 1
-                try:
-                    payload = getattr(self._source, call.method)(*args, **kwargs)
-                except TierRestrictedError as exc:
-                    if not self._refused(call, exc):
-                        raise
-                    continue
-                results.append((call, payload))
-            alerts = self._land(gen, now, results)
-        except Exception as exc:
-            error = exc
-        finally:
-            self._busy = False
-        return self._finish(error, alerts)
+        return _run_now(self._cycle(self._fetch_here))
 
     async def acycle(self) -> bool:
         """Run one polling cycle, awaiting the source if it is async (see :meth:`cycle`).
@@ -845,41 +549,145 @@ class Poller:
         A sync source is called in a worker thread when ``offload`` is set, so the event loop
         keeps running meanwhile.
         """
-        gen, now, calls = self._begin()
+        return await self._cycle(self._fetch_awaited)
+
+    async def _fetch_here(self, call: _Call) -> Any:
+        """Ask a sync source in this thread (never suspends: :meth:`cycle` relies on it)."""
+        return getattr(self._source, call.method)(*call.args, **call.kwargs)
+
+    async def _fetch_awaited(self, call: _Call) -> Any:
+        """Ask the source, awaiting it (a sync one in a worker thread when ``offload``)."""
+        method = getattr(self._source, call.method)
+        if self.offload and not self._async_source:
+            payload = await asyncio.to_thread(method, *call.args, **call.kwargs)
+        else:
+            payload = method(*call.args, **call.kwargs)
+        if inspect.isawaitable(payload):
+            payload = await payload
+        return payload
+
+    async def _cycle(self, fetch: Fetch) -> bool:
+        """Plan, fetch and land one cycle, then book it; the one cycle of both entry points."""
+        if self._busy:
+            raise RuntimeError("a polling cycle is already in progress on this Poller")
+        now = self._now()
+        calls = self._plan(now)
+        generation = self._generation
+        self._busy = True
         error: Exception | None = None
         alerts: list[Alert] | None = None
         try:
-            results: list[tuple[_Call, Any]] = []
+            answers: list[tuple[_Call, Any]] = []
             for call in calls:
-                args, kwargs = self._args(call)
-                method = getattr(self._source, call.method)
                 self.status.requests += 1
                 try:
-                    if self.offload and not self._async_source:
-                        payload = await asyncio.to_thread(method, *args, **kwargs)
-                    else:
-                        payload = method(*args, **kwargs)
-                    if inspect.isawaitable(payload):
-                        payload = await payload
+                    answers.append((call, await fetch(call)))
                 except TierRestrictedError as exc:
                     if not self._refused(call, exc):
                         raise
-                    continue
-                results.append((call, payload))
-            alerts = self._land(gen, now, results)
-        except Exception as exc:
+            alerts = self._land(generation, now, answers)
+        except Exception as exc:  # the source's or its payloads': recorded, the data stays
             error = exc
         finally:
             self._busy = False
         return self._finish(error, alerts)
 
-    def _begin(self) -> tuple[int, pd.Timestamp, list[_Call]]:
-        if self._busy:
-            raise RuntimeError("a polling cycle is already in progress on this Poller")
-        now = self._now()
-        calls = self._plan_calls(now)
-        self._busy = True
-        return self._generation, now, calls
+    def _plan(self, now: pd.Timestamp) -> list[_Call]:
+        """Return this cycle's requests: each window from the last bar held, on."""
+        symbol = (self._symbol,)
+        series = self._raw_series
+        last_bar = series.index[-1] if series is not None and len(series) else None
+        minutes = window_minutes(last_bar, now, float(BAR_SECONDS[self._bar]))
+        calls = [_Call("series", "get_series", symbol, {"bar": self._bar, "minutes": minutes})]
+        if "heatmap" not in self._disabled:
+            heatmap = self.data.heatmap
+            last_grid = (
+                pd.Timestamp(heatmap["bar"].values[-1]).tz_localize("UTC")
+                if heatmap is not None and heatmap.sizes["bar"]
+                else None
+            )
+            kwargs = {
+                "metric": self._metric,
+                "mode": "raw",
+                "bar": GRID_BARS[0],
+                "minutes": window_minutes(last_grid, now, _GRID_BAR_SECONDS),
+            }
+            calls.append(_Call("heatmap", "get_heatmap", symbol, kwargs))
+        calls.append(_Call("snapshot", "get_snapshot", symbol))
+        due = self._cycles_since_leaderboard is None or (
+            self.leaderboard_every is not None
+            and self._cycles_since_leaderboard + 1 >= self.leaderboard_every
+        )
+        if self.leaderboard_every is not None and "leaderboard" not in self._disabled and due:
+            calls.append(
+                _Call("leaderboard", "get_leaderboard", (), {"metric": self._leaderboard_metric})
+            )
+        return calls
+
+    def _refused(self, call: _Call, exc: TierRestrictedError) -> bool:
+        """Turn an optional panel off after a 403; True when the cycle may go on."""
+        if call.panel not in ("heatmap", "leaderboard"):
+            return False
+        self._disabled.add(call.panel)
+        self.status.extra["disabled"] = sorted(self._disabled)
+        self._errors.append((self._now(), type(exc).__name__, f"{call.panel} turned off: {exc}"))
+        logger.info("flowframe.live: %s turned off: %s", call.panel, exc)
+        return True
+
+    def _land(
+        self, generation: int, now: pd.Timestamp, answers: list[tuple[_Call, Any]]
+    ) -> list[Alert]:
+        """Read every payload, then commit them all at once (nothing on any error).
+
+        Returns the new alerts (none when a setting changed meanwhile: the answers are then
+        dropped).
+        """
+        name = self._name
+        read: dict[str, Any] = {}
+        raw_pin = self._raw_pin
+        for call, payload in answers:
+            if call.panel == "series":
+                read["series"], raw_pin = read_series_window(payload, name)
+            elif call.panel == "heatmap":
+                read["heatmap"] = heatmap_from_payload(payload, source=name)
+            elif call.panel == "snapshot":
+                read["snapshot"] = snapshot_from_payload(payload, source=name)
+            else:
+                read["leaderboard"] = leaderboard_from_payload(payload, source=name)
+        if generation != self._generation:  # a setting changed while this was in flight
+            return []
+        data = self.data
+        raw = self._raw_series
+        series, hedge = data.series, data.hedge
+        if "series" in read:
+            raw = merge_series(raw, read["series"])
+            series = pin_auto(raw) if raw_pin else raw
+            hedge = hedge_from_series(series)
+        heatmap = data.heatmap
+        if "heatmap" in read:
+            heatmap = merge_heatmap(heatmap, read["heatmap"])
+        # commit: nothing above changed self
+        self._raw_series, self._raw_pin = raw, raw_pin
+        data.series, data.hedge, data.heatmap = series, hedge, heatmap
+        if "snapshot" in read:
+            data.snapshot = read["snapshot"]
+        if "leaderboard" in read:
+            data.leaderboard = read["leaderboard"]
+            self._cycles_since_leaderboard = 0
+        elif self._cycles_since_leaderboard is not None:
+            self._cycles_since_leaderboard += 1
+        snap = data.snapshot
+        self._closed_today = snap is not None and snap.status == "session_closed"
+        self._failures = 0
+        self._backoff = 0.0
+        self.status.last_error = None
+        self.status.last_update = now
+        detector = self._detector
+        alerts = detector.series_alerts(series, hedge) if "series" in read else []
+        if "snapshot" in read:
+            alerts += detector.snapshot_alerts(data.snapshot, now)
+        self._alerts.extend(alerts)
+        return alerts
 
     def _finish(self, error: Exception | None, alerts: list[Alert] | None) -> bool:
         """Book the cycle (ticks, backoff, cadence), then tell the callbacks."""
@@ -912,21 +720,18 @@ class Poller:
         st.interval = interval
         st.quota_remaining = quota.remaining if quota is not None else None
         st.quota_limit = quota.limit if quota is not None else None
-        # round first: 23,400 / 30 * 3.1 is 2418.0000000000005 in binary
-        st.projected_use = math.ceil(round(SESSION_SECONDS / interval * rpc, 6))
+        st.projected_use = projected_use(interval, rpc)
         st.backoff = self._backoff
         st.extra["requests_per_cycle"] = rpc
         st.extra["consecutive_failures"] = self._failures
-        inferred = None
-        if quota is not None:
-            inferred = "alpha" if quota.unlimited else plan_for_limit(quota.limit)
-        st.extra["plan"] = self.plan or inferred
+        st.extra["plan"] = self.plan or plan_for_quota(quota)
 
     def _record_failure(self, exc: Exception) -> None:
         self._failures += 1
-        backoff = min(self.backoff_base * 2.0 ** (self._failures - 1), self.backoff_max)
-        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-            backoff = max(backoff, float(exc.retry_after))
+        retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
+        backoff = backoff_seconds(
+            self._failures, base=self.backoff_base, cap=self.backoff_max, retry_after=retry_after
+        )
         self._backoff = backoff
         kind = type(exc).__name__
         message = str(exc) or repr(exc)
@@ -935,223 +740,6 @@ class Poller:
         logger.info(
             "flowframe.live: cycle failed (%s: %s); backing off %.3g s", kind, message, backoff
         )
-
-    def _land(self, gen: int, now: pd.Timestamp, results: list[tuple[_Call, Any]]) -> list[Alert]:
-        """Read every payload, then commit them all at once (nothing on any error).
-
-        Returns the new alerts (none when the symbol or metric changed meanwhile: the
-        results are then dropped).
-        """
-        name = self._name
-        read: dict[str, Any] = {}
-        raw_unit = self._raw_pin
-        for call, payload in results:
-            if call.panel == "series":
-                read["series"], raw_unit = _read_series(payload, name)
-            elif call.panel == "heatmap":
-                read["heatmap"] = heatmap_from_payload(payload, source=name)
-            elif call.panel == "snapshot":
-                read["snapshot"] = snapshot_from_payload(payload, source=name)
-            else:
-                read["leaderboard"] = leaderboard_from_payload(payload, source=name)
-        if gen != self._generation:  # the symbol or metric changed while this was in flight
-            return []
-        data = self.data
-        raw = self._raw_series
-        series, hedge = data.series, data.hedge
-        if "series" in read:
-            raw = merge_series(raw, read["series"])
-            series = _pin_auto(raw) if raw_unit else raw
-            hedge = hedge_from_series(series)
-        heatmap = data.heatmap
-        if "heatmap" in read:
-            heatmap = merge_heatmap(heatmap, read["heatmap"])
-        previous_snapshot = data.snapshot
-        # commit: nothing above changed self
-        self._raw_series, self._raw_pin = raw, raw_unit
-        data.series, data.hedge, data.heatmap = series, hedge, heatmap
-        if "snapshot" in read:
-            data.snapshot = read["snapshot"]
-        if "leaderboard" in read:
-            data.leaderboard = read["leaderboard"]
-            self._cycles_since_leaderboard = 0
-        elif self._cycles_since_leaderboard is not None:
-            self._cycles_since_leaderboard += 1
-        snap = data.snapshot
-        self._closed_today = snap is not None and snap.status == "session_closed"
-        self._failures = 0
-        self._backoff = 0.0
-        self.status.last_error = None
-        self.status.last_update = now
-        alerts = self._series_alerts() if "series" in read else []
-        if "snapshot" in read:
-            alerts += self._snapshot_alerts(previous_snapshot, data.snapshot, now)
-        self._alerts.extend(alerts)
-        return alerts
-
-    # ------------------------------------------------------------------ alerts
-
-    def _reset_alert_state(self) -> None:
-        self._checked_from: pd.Timestamp | None = None
-        self._fired: set[tuple[str, str, pd.Timestamp]] = set()
-        self._last_label: str | None = None
-        self._last_severity: str | None = None
-
-    def _alert(self, time: pd.Timestamp, kind: str, message: str, **values: Any) -> Alert:
-        return Alert(time=time, symbol=self._symbol, kind=kind, message=message, values=values)
-
-    def _series_alerts(self) -> list[Alert]:
-        """Alerts from the bars new since the last look (the last bar seen is looked at again).
-
-        The first series held is the baseline: the session's past raises nothing.
-        """
-        series, hedge = self.data.series, self.data.hedge
-        if series is None or hedge is None or series.empty:
-            return []
-        index = pd.DatetimeIndex(series.index)
-        start = self._checked_from
-        self._checked_from = index[-1]
-        if start is None:
-            return []
-        first = max(int(index.searchsorted(start, side="left")), 1)
-        spot = series["spot"].to_numpy(dtype=np.float64)
-        levels = {
-            name: series[name].to_numpy(dtype=np.float64)
-            for name in ("gamma_flip", "call_wall", "put_wall")
-        }
-        flow = hedge["bar"].to_numpy(dtype=np.float64)
-        out: list[Alert] = []
-        for i in range(first, len(index)):
-            t = index[i]
-            for name in ("gamma_flip", "call_wall", "put_wall"):
-                alert = self._cross(
-                    t, name, spot[i - 1], spot[i], levels[name][i - 1], levels[name][i]
-                )
-                if alert is not None:
-                    out.append(alert)
-            alert = self._burst(t, flow[:i], flow[i])
-            if alert is not None:
-                out.append(alert)
-        return out
-
-    def _once(self, kind: str, detail: str, t: pd.Timestamp) -> bool:
-        key = (kind, detail, t)
-        if key in self._fired:
-            return False
-        self._fired.add(key)
-        return True
-
-    def _cross(
-        self,
-        t: pd.Timestamp,
-        name: str,
-        spot_before: float,
-        spot: float,
-        level_before: float,
-        level: float,
-    ) -> Alert | None:
-        before, after = _side(spot_before, level_before), _side(spot, level)
-        if before == 0 or after == 0 or before == after:
-            return None
-        kind = "flip_cross" if name == "gamma_flip" else "wall_cross"
-        if not self._once(kind, name, t):
-            return None
-        direction = "up" if after > 0 else "down"
-        label = {"gamma_flip": "the gamma flip", "call_wall": "the call wall"}.get(
-            name, "the put wall"
-        )
-        where = "above" if after > 0 else "below"
-        message = (
-            f"{self._symbol} spot {spot:,.2f} crossed {where} {label} {level:,.2f} "
-            f"(previous bar: spot {spot_before:,.2f}, level {level_before:,.2f})"
-        )
-        values: dict[str, Any] = {
-            "spot": float(spot),
-            "previous_spot": float(spot_before),
-            "level": float(level),
-            "previous_level": float(level_before),
-            "direction": direction,
-        }
-        if kind == "wall_cross":
-            values["wall"] = "call" if name == "call_wall" else "put"
-        return self._alert(t, kind, message, **values)
-
-    def _burst(self, t: pd.Timestamp, past: np.ndarray, value: float) -> Alert | None:
-        past = past[np.isfinite(past)]
-        if not math.isfinite(value) or past.size < _BURST_MIN_BARS:
-            return None
-        median = float(np.median(past))
-        sigma = _MAD_SCALE * float(np.median(np.abs(past - median)))
-        if not sigma > 0:
-            return None
-        z = (value - median) / sigma
-        if abs(z) <= self.burst_k or not self._once("hedge_burst", "bar", t):
-            return None
-        who = "buy" if value > 0 else "sell"
-        message = (
-            f"{self._symbol} hedge-flow burst: dealers {who} {abs(value):,.0f} $ of delta in one "
-            f"bar, {z:+.1f} robust sigma from the session's median bar {median:,.0f} $"
-        )
-        return self._alert(
-            t,
-            "hedge_burst",
-            message,
-            bar=float(value),
-            z=float(z),
-            median=median,
-            sigma=sigma,
-            k=self.burst_k,
-            bars=int(past.size),
-        )
-
-    def _snapshot_alerts(
-        self, previous: Snapshot | None, snapshot: Snapshot | None, now: pd.Timestamp
-    ) -> list[Alert]:
-        if snapshot is None:
-            return []
-        time = snapshot.as_of if snapshot.as_of is not None else now
-        out: list[Alert] = []
-        flow = snapshot.flow_direction
-        label = flow.label if flow is not None else None
-        if flow is not None and label is not None:
-            before = self._last_label
-            if before is not None and label != before:
-                into_flip = (label == "regime_flip") != (before == "regime_flip")
-                swap = {label, before} == {"amplifying", "dampening"}
-                if into_flip or swap:
-                    out.append(
-                        self._alert(
-                            time,
-                            "flow_direction_flip",
-                            f"{self._symbol} flow direction {before} -> {label}"
-                            + (f": {flow.description}" if flow.description else ""),
-                            previous=before,
-                            label=label,
-                            flow_gex_pct_shift=flow.flow_gex_pct_shift,
-                            live_net_gex=flow.live_net_gex,
-                            settled_net_gex=flow.settled_net_gex,
-                        )
-                    )
-            self._last_label = label
-        headline = snapshot.headline
-        severity = headline.severity if headline is not None else None
-        if headline is not None and severity in _SEVERITY_RANK:
-            before = self._last_severity
-            if before is not None and _SEVERITY_RANK[severity] > _SEVERITY_RANK[before]:
-                out.append(
-                    self._alert(
-                        time,
-                        "severity_escalation",
-                        f"{self._symbol} headline {before} -> {severity}: "
-                        f"{headline.narrative or ''}".rstrip(": "),
-                        previous=before,
-                        severity=severity,
-                        narrative=headline.narrative,
-                        trade_angle=headline.trade_angle,
-                    )
-                )
-            self._last_severity = severity
-        return out
 
     # ------------------------------------------------------------------ run loop
 
@@ -1228,24 +816,22 @@ class Poller:
 
         ``max(interval / speed, backoff)``, waking at the open before it and one second after
         the close at the latest; once the session is over, ``after_close`` (None ends the
-        loop).
+        loop). See :func:`~flowframe.live.cadence.next_wait`.
         """
         now = self._now()
-        open_, close = self._bounds(now)
         speed = self.speed
-        over = now >= close or (now >= open_ and self._closed_today)
-        if over:
-            if self.after_close is None:
-                self.status.next_poll = None
-                return None
-            planned = float(self.after_close)
-        else:
-            planned = self.status.interval / speed
-            if now < open_:
-                planned = max(planned, (open_ - now).total_seconds() / speed)
-            else:  # wake just after the close at the latest, for the session's last bars
-                planned = min(planned, ((close - now).total_seconds() + _CLOSE_MARGIN) / speed)
-        delay = max(planned, self._backoff)
+        delay = next_wait(
+            now,
+            self._bounds(now),
+            interval=self.status.interval,
+            speed=speed,
+            backoff=self._backoff,
+            closed_today=self._closed_today,
+            after_close=self.after_close,
+        )
+        if delay is None:
+            self.status.next_poll = None
+            return None
         self.status.next_poll = now + pd.Timedelta(seconds=delay * speed)
         self.status.extra["sleep"] = delay
         return delay

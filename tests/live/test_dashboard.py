@@ -1,19 +1,18 @@
-"""ff.live.Dashboard and its panels, headless (ipywidgets' DummyComm, matplotlib Agg).
+"""ff.live.Dashboard, headless (ipywidgets' DummyComm, matplotlib Agg).
 
 What a trader would notice: each panel shows the data after a refresh, figures change as the
 session moves but are never re-created, the tick counter only goes up, errors from a faulty
 source are shown while the data gathered stays, controls and the leaderboard re-point the
-poller, alerts reach the log and the callbacks, and polling leaves no task behind.
+poller (the same one, changed in place), the dashboard's traits and its controls follow each
+other, alerts reach the log and the callbacks, and polling leaves no task behind.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import gc
 import html
 import io
-import random
 import re
 import tracemalloc
 from collections.abc import Iterator
@@ -26,7 +25,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.image as mimage
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,27 +33,22 @@ from matplotlib.figure import Figure
 
 import flowframe as ff
 from flowframe.frames.snapshot import SEVERITY_COLOURS
-from flowframe.live import (
-    Alert,
-    AlertLog,
-    Dashboard,
-    HeadlinePanel,
-    HeatmapPanel,
-    HedgePanel,
-    LeaderboardPanel,
-    LiveData,
-    PollStatus,
-    SeriesPanel,
-    StatusLine,
-)
-from flowframe.live.dashboard import resolve_render
+from flowframe.live import Alert, Dashboard, PollStatus, StatusLine
 from flowframe.sources import default as _connect
+from tests.fakes import (
+    MIXED,
+    PNG,
+    SYMBOLS,
+    Faulty,
+    NoHeatmap,
+    Replay,
+    Wall,
+    running_source,
+    tick_of,
+    until,
+)
 
-DATE = "2026-09-18"
-SYMBOLS = ("SPY", "QQQ", "TSLA")  # a small universe: fewer markets to simulate
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "dashboard"
-PNG = b"\x89PNG\r\n\x1a\n"
-TICK = re.compile(r"<span class='ff-tick' data-tick='(\d+)'>tick (\d+)</span>")
 MB = 1024 * 1024
 
 
@@ -77,144 +70,14 @@ def paused(dash: Dashboard) -> bool:
     return bool(dash.pause_control.value)
 
 
+def interval_of(dash: Dashboard) -> float | None:
+    """The interval trait now (a function, so that mypy does not keep an earlier narrowing)."""
+    return dash.interval
+
+
 def clim(dash: Dashboard) -> tuple[float, float]:
     low, high = dash.heatmap.image.get_clim()
     return float(low), float(high)
-
-
-def tick_of(dash: Dashboard | StatusLine) -> int:
-    line = dash.status_line if isinstance(dash, Dashboard) else dash
-    found = TICK.findall(line.html.value)
-    assert len(found) == 1 and found[0][0] == found[0][1]
-    return int(found[0][0])
-
-
-class Wall:
-    """The real-time seconds a running SessionClock reads (tests move it by hand)."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def running_source(wall: Wall, start: str = "10:30", **kwargs: Any) -> ff.Simulated:
-    """A simulated session whose clock runs at 60x from ``start``: 1 s of wall = 1 minute."""
-    clock = ff.SessionClock(dt.date.fromisoformat(DATE), speed=60.0, start=start, wall=wall)
-    return ff.Simulated(seed=3, date=DATE, clock=clock, symbols=SYMBOLS, scale=0.02, **kwargs)
-
-
-class Replay:
-    """A fast source: each distinct request is answered by the engine once, then replayed.
-
-    With ``quiet_windows``, a window request (anything but the first full-session fetch) is
-    answered with no bars: nothing is new on a frozen clock, and the poller's merge of an empty
-    window is the cheapest answer a source can give.
-    """
-
-    def __init__(self, inner: ff.Simulated, *, quiet_windows: bool = False):
-        self.inner = inner
-        self.clock = inner.clock
-        self.symbols = inner.symbols
-        self.name = f"Replay({inner.name})"
-        self.quiet_windows = quiet_windows
-        self.cache: dict[Any, Any] = {}
-
-    def _get(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        key = (method, args, tuple(sorted(kwargs.items())))
-        if key not in self.cache:
-            self.cache[key] = getattr(self.inner, method)(*args, **kwargs)
-        body = self.cache[key]
-        if self.quiet_windows and kwargs.get("minutes", 390) != 390:
-            return {**body, "bars": []}
-        return body
-
-    def get_series(self, symbol: str, **kwargs: Any) -> Any:
-        return self._get("get_series", symbol, **kwargs)
-
-    def get_heatmap(self, symbol: str, **kwargs: Any) -> Any:
-        return self._get("get_heatmap", symbol, **kwargs)
-
-    def get_snapshot(self, symbol: str, **kwargs: Any) -> Any:
-        return self._get("get_snapshot", symbol, **kwargs)
-
-    def get_leaderboard(self, **kwargs: Any) -> Any:
-        return self._get("get_leaderboard", **kwargs)
-
-    def get_hedge_flow(self, symbol: str, **kwargs: Any) -> Any:
-        return self._get("get_hedge_flow", symbol, **kwargs)
-
-    def get_strike_flow(self, symbol: str, **kwargs: Any) -> Any:
-        return self._get("get_strike_flow", symbol, **kwargs)
-
-
-FAULTS = ("timeout", "server", "rate_limit", "malformed")
-
-
-class Faulty:
-    """Wrap a source; a seeded share of calls fails in one of four ways, in a seeded order."""
-
-    def __init__(self, inner: ff.Simulated, *, seed: int = 7, rate: float = 0.25):
-        self.inner = inner
-        self.clock = inner.clock
-        self.symbols = inner.symbols
-        self.name = f"Faulty({inner.name})"
-        self.rng = random.Random(seed)
-        self.rate = rate
-        self.faults: list[str] = []
-
-    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        if self.rng.random() >= self.rate:
-            return getattr(self.inner, method)(*args, **kwargs)
-        fault = self.rng.choice(FAULTS)
-        self.faults.append(fault)
-        if fault == "timeout":
-            raise TimeoutError("the source did not answer in time")
-        if fault == "server":
-            raise ff.ServerError("upstream failed", status_code=500)
-        if fault == "rate_limit":
-            raise ff.RateLimitError("slow down", status_code=429, retry_after=2.0)
-        # a malformed body: every reader rejects it (SchemaError)
-        return {"symbol": 42, "bars": "not a list", "entries": "not a list"}
-
-    def get_series(self, symbol: str, **kwargs: Any) -> Any:
-        return self._call("get_series", symbol, **kwargs)
-
-    def get_heatmap(self, symbol: str, **kwargs: Any) -> Any:
-        return self._call("get_heatmap", symbol, **kwargs)
-
-    def get_snapshot(self, symbol: str, **kwargs: Any) -> Any:
-        return self._call("get_snapshot", symbol, **kwargs)
-
-    def get_leaderboard(self, **kwargs: Any) -> Any:
-        return self._call("get_leaderboard", **kwargs)
-
-    def get_hedge_flow(self, symbol: str, **kwargs: Any) -> Any:
-        return self._call("get_hedge_flow", symbol, **kwargs)
-
-    def get_strike_flow(self, symbol: str, **kwargs: Any) -> Any:
-        return self._call("get_strike_flow", symbol, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def _no_pyplot_figures() -> Iterator[None]:
-    before = plt.get_fignums()
-    yield
-    assert plt.get_fignums() == before, "the dashboard must never register figures with pyplot"
-
-
-@pytest.fixture(scope="module")
-def frozen() -> ff.Simulated:
-    """One simulated session frozen at 14:00 ET, shared (its markets are built once)."""
-    return ff.Simulated(seed=3, date=DATE, now="14:00", symbols=SYMBOLS, scale=0.02)
-
-
-@pytest.fixture(scope="module")
-def refreshed(frozen: ff.Simulated) -> Dashboard:
-    dash = Dashboard("SPY", frozen, render="png")
-    dash.refresh()
-    return dash
 
 
 @dataclass
@@ -434,38 +297,6 @@ def test_live_axes_span_the_session(run: Run) -> None:
         assert closed <= high <= closed + pd.Timedelta("1min"), (name, high)
 
 
-@pytest.mark.parametrize(
-    ("current", "wanted", "expected"),
-    [
-        ((0.0, 10.0), (2.0, 8.0), (0.0, 10.0)),  # fits and fills 60%: kept
-        ((0.0, 10.0), (4.0, 8.0), (3.52, 8.48)),  # fills 40%: rescaled with 12% headroom
-        ((0.0, 10.0), (5.0, 12.0), (4.16, 12.84)),  # does not fit: rescaled
-        ((0.0, 1.0), (600.0, 700.0), (588.0, 712.0)),  # another symbol
-    ],
-)
-def test_sticky_limits(
-    current: tuple[float, float], wanted: tuple[float, float], expected: tuple[float, float]
-) -> None:
-    from flowframe.live.dashboard import _sticky
-
-    assert _sticky(current, wanted) == pytest.approx(expected)
-
-
-@pytest.mark.parametrize(
-    ("value", "nice"),
-    [(1.0, 1.0), (1.1, 1.25), (2.6e6, 3e6), (7.9e-3, 8e-3), (8.1, 10.0), (9.99e9, 1e10)],
-)
-def test_colour_scale_snaps_to_nice_steps(value: float, nice: float) -> None:
-    from matplotlib.colors import Normalize
-
-    from flowframe.live.dashboard import _nice_ceil, _nice_norm
-
-    assert _nice_ceil(value) == pytest.approx(nice)
-    assert _nice_norm(Normalize(-value / 2, value), signed=True) == pytest.approx((-nice, nice))
-    low, high = _nice_norm(Normalize(3.0, 7.3), signed=False)
-    assert (low, high) == pytest.approx((2.5, 7.5))  # span 4.3 -> 5, on steps of 1.25
-
-
 def test_alerts_reach_callbacks_and_the_log(run: Run) -> None:
     dash = run.dash
     assert run.alerts, "a running session raises alerts (crosses, bursts, escalations)"
@@ -480,24 +311,12 @@ def test_alerts_reach_callbacks_and_the_log(run: Run) -> None:
     assert log.index(html.escape(newest.message)) < log.index(html.escape(run.alerts[0].message))
 
 
-def test_alert_log_alone() -> None:
-    t = pd.Timestamp("2026-09-18 14:00", tz="UTC")
-    alerts = [Alert(t + pd.Timedelta(minutes=i), "SPY", "wall_cross", f"m{i}") for i in range(5)]
-    log = AlertLog(alerts, limit=3)
-    assert re.findall(r" (m\d)</div>", log.html.value) == ["m4", "m3", "m2"]
-    assert "10:04:00" in log.html.value and "<b>SPY</b>" in log.html.value
-    log.add(Alert(t, "QQQ", "hedge_burst", "<b>x</b>"))
-    assert "&lt;b&gt;x&lt;/b&gt;" in log.html.value  # escaped
-    with pytest.raises(ValueError, match="limit"):
-        AlertLog(limit=0)
-
-
 # --------------------------------------------------------------------------- faults
 
 
 def test_faulty_source_keeps_data_and_shows_errors() -> None:
     wall = Wall()
-    source = Faulty(running_source(wall, start="11:00"), seed=0, rate=0.3)
+    source = Faulty(running_source(wall, start="11:00"), seed=0, share=0.3, faults=MIXED)
     dash = Dashboard("SPY", source, render="png", leaderboard_every=None)
     bars: list[int] = []
     shown_errors = 0
@@ -515,7 +334,7 @@ def test_faulty_source_keeps_data_and_shows_errors() -> None:
             assert "ff-error" not in status
         series = dash.data.series
         bars.append(0 if series is None else len(series))
-    assert set(source.faults) == set(FAULTS)
+    assert set(source.faults) == set(MIXED)
     kinds = {kind for _, kind, _ in dash.errors}
     assert {"TimeoutError", "ServerError", "RateLimitError", "SchemaError"} <= kinds
     assert shown_errors > 0 and tick_of(dash) == 16  # failed cycles are ticks too
@@ -527,7 +346,7 @@ def test_faulty_source_keeps_data_and_shows_errors() -> None:
 
 def test_start_stop_under_asyncio_leaves_no_task() -> None:
     wall = Wall()
-    source = Faulty(running_source(wall, start="12:00"), seed=11, rate=0.3)
+    source = Faulty(running_source(wall, start="12:00"), seed=11, share=0.3, faults=MIXED)
 
     async def instant(delay: float) -> None:
         wall.t += 0.5
@@ -615,11 +434,11 @@ def test_controls_change_the_poller(frozen: ff.Simulated) -> None:
     assert dash.heatmap.image.get_cmap().name == "RdBu_r"  # changes are signed
     assert clim(dash)[0] == -clim(dash)[1]
 
-    # bar size: a new poller, the tick counter goes on
+    # bar size: the same poller, changed in place; the tick counter goes on
     old = dash.poller
     ticks = tick_of(dash)
     dash.bar_control.value = "5m"
-    assert dash.poller is not old and dash.poller.bar == "5m" and not old.running
+    assert dash.poller is old and dash.poller.bar == "5m" and not old.running
     assert dash.poller.heatmap_metric == "oi" and dash.poller.symbol == "SPY"
     dash.refresh()
     series = series_of(dash)
@@ -685,15 +504,6 @@ def test_default_source_is_connect(monkeypatch: pytest.MonkeyPatch) -> None:
         _connect.reset_default_source()
 
 
-class NoHeatmap(Replay):
-    """A key whose plan does not include the heatmap (403 on that endpoint)."""
-
-    def get_heatmap(self, symbol: str, **kwargs: Any) -> Any:
-        raise ff.TierRestrictedError(
-            "heatmap needs Alpha", status_code=403, current_plan="growth", required_plan="alpha"
-        )
-
-
 def test_a_heatmap_outside_the_plan_is_said_so(frozen: ff.Simulated) -> None:
     dash = Dashboard("SPY", NoHeatmap(frozen), render="png")
     dash.refresh()
@@ -703,17 +513,121 @@ def test_a_heatmap_outside_the_plan_is_said_so(frozen: ff.Simulated) -> None:
     assert bytes(dash.hedge.widget.value).startswith(PNG)
 
 
+# --------------------------------------------------------------------------- traits
+
+
+STATE_TRAITS = ["symbol", "bar", "metric", "interval", "paused"]
+
+
+def test_traits_hold_the_state_controls_and_poller_follow(frozen: ff.Simulated) -> None:
+    dash = Dashboard("SPY", frozen, render="png", heatmap_metric="dex", interval=10)
+    poller = dash.poller
+    assert (dash.symbol, dash.bar, dash.metric, dash.interval, dash.paused) == (
+        "SPY",
+        "1m",
+        "dex",
+        10.0,
+        True,
+    )
+    seen: list[tuple[str, Any]] = []
+    dash.observe(lambda change: seen.append((change["name"], change["new"])), names=STATE_TRAITS)
+
+    # set the trait: the control, the poller and the panels follow
+    dash.symbol = " qqq "
+    assert dash.symbol == "QQQ" and dash.symbol_control.value == "QQQ"
+    assert dash.poller is poller and poller.symbol == "QQQ"
+    assert dash.leaderboard.current == "QQQ"
+    dash.bar = "5m"
+    assert dash.bar_control.value == "5m" and poller.bar == "5m" and dash.poller is poller
+    dash.metric = "vex"
+    assert dash.metric_control.value == "vex" and poller.heatmap_metric == "vex"
+    assert dash.heatmap.metric == "vex"
+    dash.interval = 12.5
+    assert dash.interval_control.value == "12.5" and poller.floor == 12.5
+    dash.interval = None
+    assert dash.interval_control.value == "auto" and poller.floor == 30.0
+
+    # use the control: the trait, and so the poller, follow
+    dash.symbol_control.value = "tsla"
+    assert dash.symbol == "TSLA" == poller.symbol and dash.symbol_control.value == "TSLA"
+    dash.bar_control.value = "15m"
+    assert dash.bar == "15m" == poller.bar
+    dash.metric_control.value = "oi"
+    assert dash.metric == "oi" == poller.heatmap_metric
+    dash.interval_control.value = "20s"
+    assert interval_of(dash) == 20.0 == poller.floor and dash.interval_control.value == "20"
+    assert seen == [
+        ("symbol", "QQQ"),
+        ("bar", "5m"),
+        ("metric", "vex"),
+        ("interval", 12.5),
+        ("interval", None),
+        ("symbol", "TSLA"),
+        ("bar", "15m"),
+        ("metric", "oi"),
+        ("interval", 20.0),
+    ]
+
+    # the setters are the traits
+    dash.set_symbol("spy")
+    dash.set_bar("30s")
+    dash.set_metric("gex")
+    dash.set_interval(None)
+    assert (dash.symbol, dash.bar, dash.metric, dash.interval) == ("SPY", "30s", "gex", None)
+    assert (poller.symbol, poller.bar, poller.heatmap_metric) == ("SPY", "30s", "gex")
+
+    # a refused value raises, and changes nothing
+    for name, value, match in (
+        ("symbol", "not a symbol", "symbol"),
+        ("bar", "2m", "bar"),
+        ("metric", "gamma", "metric"),
+        ("interval", 0.0, "interval"),
+    ):
+        before = len(seen)
+        with pytest.raises(ValueError, match=match):
+            setattr(dash, name, value)
+        assert len(seen) == before
+    assert (dash.symbol, dash.bar, dash.metric, dash.interval) == ("SPY", "30s", "gex", None)
+    assert dash.symbol_control.value == "SPY" and dash.bar_control.value == "30s"
+    assert dash.poller is poller
+
+
+def test_the_paused_trait_starts_and_stops_polling() -> None:
+    wall = Wall()
+
+    async def instant(delay: float) -> None:
+        wall.t += 0.5
+        await asyncio.sleep(0)
+
+    async def main() -> None:
+        dash = Dashboard(
+            "SPY", Replay(running_source(wall, start="12:00")), render="png", sleep=instant
+        )
+        poller = dash.poller
+        dash.paused = False
+        assert dash.running and not paused(dash)
+        assert dash.pause_control.description == "pause"
+        await until(lambda: dash.status.ticks >= 2)
+        await asyncio.sleep(0)
+        assert "&#9679; live" in dash.status_line.html.value
+
+        # a bar change while polling: the same poller goes on, at the new size
+        dash.bar = "5m"
+        assert dash.poller is poller and dash.running
+        await until(lambda: dash.data.series is not None)
+        series = dash.data.series
+        assert series is not None and series.attrs["bar_size"] == "5m"
+
+        dash.paused = True
+        assert paused(dash) and dash.pause_control.description == "start"
+        await until(lambda: not dash.running)
+        assert "&#9679; paused" in dash.status_line.html.value
+        assert asyncio.all_tasks() == {asyncio.current_task()}
+
+    asyncio.run(main())
+
+
 # --------------------------------------------------------------------------- rendering paths
-
-
-def test_render_choice(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert resolve_render("auto") == "png"  # Agg
-    assert resolve_render("png") == "png" and resolve_render("ipympl") == "ipympl"
-    for backend in ("module://ipympl.backend_nbagg", "widget"):
-        monkeypatch.setattr(matplotlib, "get_backend", lambda backend=backend, **kw: backend)
-        assert resolve_render("auto") == "ipympl"
-    with pytest.raises(ValueError, match="render"):
-        resolve_render("svg")
 
 
 def test_ipympl_canvases_update_in_place(frozen: ff.Simulated) -> None:
@@ -731,97 +645,11 @@ def test_ipympl_canvases_update_in_place(frozen: ff.Simulated) -> None:
     assert dash.pngs()["hedge"].startswith(PNG)  # the same figure, as PNG on demand
 
 
-# --------------------------------------------------------------------------- panels alone
-
-
-def test_chart_panels_alone(refreshed: Dashboard) -> None:
-    empty = LiveData()
-    for cls in (HedgePanel, SeriesPanel, HeatmapPanel):
-        panel = cls(empty, render="png")
-        assert bytes(panel.widget.value).startswith(PNG)
-        assert panel.chart.message.get_visible() and "waiting" in panel.chart.message.get_text()
-        assert panel.update(refreshed.data) is True
-        assert not panel.chart.message.get_visible()
-        assert panel.update() is False  # nothing changed
-        assert panel.update(force=True) is True
-        assert panel.draws == 3
-    # the first bar of a session (one bar, and one strike) draws too
-    data = refreshed.data
-    assert data.series is not None and data.hedge is not None and data.heatmap is not None
-    tiny = LiveData(
-        series=data.series.iloc[:1],
-        hedge=data.hedge.iloc[:1],
-        heatmap=data.heatmap.isel(bar=[0], strike=[20]),
-    )
-    for cls in (HedgePanel, SeriesPanel, HeatmapPanel):
-        panel = cls(tiny, render="png")
-        assert not panel.chart.message.get_visible()
-        assert bytes(panel.widget.value).startswith(PNG)
-
-
-def test_headline_panel_alone(refreshed: Dashboard) -> None:
-    panel = HeadlinePanel()
-    assert "waiting for a snapshot" in panel.html.value
-    panel.update(refreshed.data)
-    assert panel.html.value == refreshed.headline.html.value
-    closed = ff.Snapshot({"symbol": "SPY", "session_closed": True, "message": "Closed."})
-    panel.update(LiveData(snapshot=closed))
-    assert "market closed" in panel.html.value and "Closed." in panel.html.value
-
-
-@pytest.mark.parametrize(
-    ("shift", "settled", "growth", "side"),
-    [
-        pytest.param(-0.194, -29e6, 0.194, "amplifying", id="more-negative-is-amplifying"),
-        pytest.param(0.12, 10e6, 0.12, "amplifying", id="more-positive-is-amplifying"),
-        pytest.param(-0.3, 10e6, -0.3, "dampening", id="smaller-is-dampening"),
-        pytest.param(2.0, 10e6, 2.0, "amplifying", id="bounded"),
-    ],
-)
-def test_flow_gauge(shift: float, settled: float, growth: float, side: str) -> None:
-    gauge = HeadlinePanel.gauge(shift, settled)
-    value = float(re.findall(r"data-value='([-\d.]+)'", gauge)[0])
-    assert value == pytest.approx(growth)
-    widths = [float(w) for w in re.findall(r"width:([\d.]+)%", gauge)]
-    bar = widths[1]  # [neutral band, bar]
-    assert bar == pytest.approx(min(abs(growth) / 0.5, 1.0) * 50.0)
-    colour = "#d62728" if side == "amplifying" else "#2ca02c"
-    assert f"background:{colour}'></span>" in gauge
-    assert "data-value=''" in HeadlinePanel.gauge(None, None)
-
-
-def test_leaderboard_panel_alone(refreshed: Dashboard) -> None:
-    chosen: list[str] = []
-    panel = LeaderboardPanel()
-    assert "waiting" in panel.html.value and panel.symbols == []
-    panel.on_select(chosen.append)
-    panel.update(refreshed.data)
-    assert panel.choices.value is None and chosen == []  # updating never chooses
-    panel.choices.value = "QQQ"
-    assert chosen == ["QQQ"] and panel.current == "QQQ"
-    panel.update(refreshed.data)
-    assert chosen == ["QQQ"]  # a refresh of the same list chooses nothing again
-
-
-def test_status_line_alone() -> None:
-    status = PollStatus(
-        source="FlashAlpha(https://lab.flashalpha.com)",
-        ticks=4,
-        session_time=pd.Timestamp("2026-09-18 18:00", tz="UTC"),
-        last_update=dt.datetime(2026, 9, 18, 18, 0, 5, tzinfo=dt.UTC),
-        next_poll=dt.datetime(2026, 9, 18, 18, 0, 35, tzinfo=dt.UTC),
-        interval=30.0,
-        quota_remaining=120,
-        quota_limit=250,
-        projected_use=300,
-        last_error="ServerError: 500 Internal Server Error",
-    )
-    line = StatusLine(status)
-    text = line.html.value
-    assert "session 14:00:00 ET" in text and "updated 14:00:05" in text
-    assert "next 14:00:35" in text
-    assert "quota 120/250 left, session needs ~300" in text and "color:#d62728" in text
-    assert "ServerError: 500 Internal Server Error" in text and tick_of(line) == 4
+def test_ipympl_leaves_the_global_backend_alone(frozen: ff.Simulated) -> None:
+    # importing ipympl's backend makes it matplotlib's global backend; the dashboard restores it
+    before = matplotlib.get_backend()
+    Dashboard("SPY", frozen, render="ipympl")
+    assert matplotlib.get_backend() == before
 
 
 # --------------------------------------------------------------------------- memory, picture
@@ -876,10 +704,3 @@ def test_write_dashboard_picture(refreshed: Dashboard) -> None:
         + refreshed.status_line.html.value,
         encoding="utf-8",
     )
-
-
-def test_ipympl_leaves_the_global_backend_alone(frozen: ff.Simulated) -> None:
-    # importing ipympl's backend makes it matplotlib's global backend; the dashboard restores it
-    before = matplotlib.get_backend()
-    Dashboard("SPY", frozen, render="ipympl")
-    assert matplotlib.get_backend() == before

@@ -1,12 +1,9 @@
-"""The live poller: cadence planning, incremental merging, faults, lifecycle, alerts, HTTP."""
+"""The live poller: one cycle (sync or async), settings changed in place, faults, HTTP, run loop."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import math
-import random
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,100 +13,22 @@ import xarray as xr
 
 import flowframe as ff
 from flowframe._constants import SERIES_COLUMNS, SPLIT_COLUMNS
-from flowframe.frames import heatmap_from_payload, series_from_payload
-from flowframe.live.contract import Alert, LiveData
-from flowframe.live.poller import (
-    CACHE_SECONDS,
-    PLANS,
-    Poller,
-    hedge_from_series,
-    merge_heatmap,
-    merge_series,
-    plan_for_limit,
-    plan_interval,
-    quota_reserve,
-)
-from flowframe.sources.engine.clock import SessionClock
+from flowframe.live.contract import LiveData
+from flowframe.live.poller import Poller
 from tests.fakeapi import KEY, FakeAPI, Fault, fixture
-
-DATE = "2026-09-18"
-DAY = dt.date(2026, 9, 18)
-
+from tests.fakes import (
+    DATE,
+    Faulty,
+    Proxy,
+    Raising,
+    fresh_heatmap,
+    fresh_series,
+    instant,
+    running_sim,
+    until,
+)
 
 # --------------------------------------------------------------------------- helpers
-
-
-class Proxy:
-    """A source that forwards the six endpoints to ``inner`` and logs each call."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def __getattr__(self, name: str) -> Any:  # clock, quota, name
-        return getattr(self.inner, name)
-
-    def _call(self, method: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append((method, kwargs))
-        result: dict[str, Any] = getattr(self.inner, method)(*args, **kwargs)
-        return result
-
-    def minutes(self) -> dict[str, int]:
-        return {m: kw["minutes"] for m, kw in self.calls if "minutes" in kw}
-
-    def get_snapshot(self, symbol: str, *, expiry: dt.date | str | None = None) -> dict[str, Any]:
-        return self._call("get_snapshot", symbol, expiry=expiry)
-
-    def get_series(self, symbol: str, *, bar: str = "30s", minutes: int = 60) -> dict[str, Any]:
-        return self._call("get_series", symbol, bar=bar, minutes=minutes)
-
-    def get_hedge_flow(
-        self, symbol: str, *, side: str = "all", bar: str = "30s", minutes: int = 60
-    ) -> dict[str, Any]:
-        return self._call("get_hedge_flow", symbol, side=side, bar=bar, minutes=minutes)
-
-    def get_heatmap(
-        self,
-        symbol: str,
-        *,
-        metric: str = "gex",
-        mode: str = "raw",
-        bar: str = "1m",
-        minutes: int = 60,
-    ) -> dict[str, Any]:
-        return self._call("get_heatmap", symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
-
-    def get_strike_flow(self, symbol: str, *, bar: str = "1m", minutes: int = 60) -> dict[str, Any]:
-        return self._call("get_strike_flow", symbol, bar=bar, minutes=minutes)
-
-    def get_leaderboard(self, *, metric: str = "heat", n: int = 10) -> dict[str, Any]:
-        return self._call("get_leaderboard", metric=metric, n=n)
-
-
-def running_sim(start: str, speed: float) -> tuple[ff.Simulated, list[float]]:
-    """A one-symbol Simulated on a running clock whose wall time the test moves."""
-    wall = [0.0]
-    clock = SessionClock(DAY, speed=speed, start=start, wall=lambda: wall[0])
-    sim = ff.Simulated(seed=3, date=DATE, scale=0.02, symbols=("SPY",), clock=clock)
-    return sim, wall
-
-
-def fresh_series(sim: ff.Simulated, poller: Poller) -> pd.DataFrame:
-    payload = sim.get_series("SPY", bar="1m", minutes=390)
-    return series_from_payload(payload, source=poller.status.source)
-
-
-def fresh_heatmap(sim: ff.Simulated, poller: Poller, metric: str = "gex") -> xr.DataArray:
-    payload = sim.get_heatmap("SPY", metric=metric, minutes=390)
-    return heatmap_from_payload(payload, source=poller.status.source)
-
-
-async def until(condition: Callable[[], bool], *, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.005)):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("condition not met in time")
 
 
 def held(poller: Poller) -> LiveData:
@@ -121,94 +40,9 @@ def is_running(poller: Poller) -> bool:
     return poller.running
 
 
-async def instant(_seconds: float) -> None:
-    await asyncio.sleep(0)
-
-
 @pytest.fixture(scope="module")
 def frozen_sim() -> ff.Simulated:
     return ff.Simulated(seed=3, date=DATE, now="14:00", scale=0.02)
-
-
-# --------------------------------------------------------------------------- cadence
-
-
-def quota(limit: int, remaining: int) -> ff.Quota:
-    return ff.Quota(limit=limit, remaining=remaining, reset=None)
-
-
-ALPHA = ff.Quota(limit=None, remaining=None, reset=None, unlimited=True)
-
-
-@pytest.mark.parametrize(
-    ("key", "seconds_left", "expected"),
-    [
-        # at the open: the whole session (23,400 s) ahead, the day's quota untouched;
-        # reserve = 5% of the limit: Free 1, Basic 13, Growth 125
-        (quota(5, 5), 23_400, 17_550.0),  # 23,400 * 3 / (5 - 1)
-        (quota(250, 250), 23_400, 296.2025),  # 70,200 / 237
-        (quota(2500, 2500), 23_400, 30.0),  # 70,200 / 2,375 = 29.56 -> the 30 s floor
-        (ALPHA, 23_400, 30.0),
-        # mid-session (12:45 ET, 11,700 s left), half the quota spent
-        (quota(5, 2), 11_700, 35_100.0),  # 35,100 / (2 - 1)
-        (quota(250, 125), 11_700, 313.3929),  # 35,100 / 112
-        (quota(2500, 1250), 11_700, 31.2),  # 35,100 / 1,125
-        (ALPHA, 11_700, 30.0),
-    ],
-    ids=[
-        "free-open",
-        "basic-open",
-        "growth-open",
-        "alpha-open",
-        "free-mid",
-        "basic-mid",
-        "growth-mid",
-        "alpha-mid",
-    ],
-)
-def test_cadence_per_plan(key: ff.Quota, seconds_left: float, expected: float) -> None:
-    got = plan_interval(quota=key, requests_per_cycle=3, seconds_left=seconds_left)
-    assert got == pytest.approx(expected, abs=1e-4)
-
-
-def test_cadence_floor_unknown_quota_and_empty_quota() -> None:
-    growth = quota(2500, 2500)
-    # API.md: 780 calls per endpoint a session at 30 s; three fit Growth at the floor
-    assert 23_400 / 30 * 3 == 2_340 <= 2_500 - quota_reserve(2500)
-    assert plan_interval(quota=growth, requests_per_cycle=3, seconds_left=23_400, floor=60) == 60
-    # with a leaderboard every tenth cycle (3.1 a cycle) Growth is just above the floor
-    got = plan_interval(quota=growth, requests_per_cycle=3.1, seconds_left=23_400)
-    assert got == pytest.approx(30.5431, abs=1e-4)  # 72,540 / 2,375
-    # unknown quota (a local source, or before the first response): the floor
-    assert plan_interval(quota=None, requests_per_cycle=3, seconds_left=23_400) == 30.0
-    assert plan_interval(quota=None, requests_per_cycle=3, seconds_left=100, floor=45) == 45.0
-    # a known plan raises the floor to its server cache: Free answers from a 15-minute cache
-    assert plan_interval(quota=None, requests_per_cycle=3, seconds_left=1, plan="free") == 900.0
-    assert plan_interval(quota=None, requests_per_cycle=3, seconds_left=1, plan="Basic") == 30.0
-    # nothing left: one cycle for the rest of the session (the loop then ends at the close)
-    assert plan_interval(quota=quota(250, 0), requests_per_cycle=3, seconds_left=23_400) == 70_200
-    assert plan_interval(quota=quota(2500, 0), requests_per_cycle=3, seconds_left=600) == 1_800
-    # no session left: the floor
-    assert plan_interval(quota=quota(250, 100), requests_per_cycle=3, seconds_left=0) == 30.0
-    with pytest.raises(ValueError, match="plan"):
-        plan_interval(quota=None, requests_per_cycle=3, seconds_left=1, plan="platinum")
-    with pytest.raises(ValueError, match="floor"):
-        plan_interval(quota=None, requests_per_cycle=3, seconds_left=1, floor=0)
-
-
-def test_plans_and_reserve() -> None:
-    assert PLANS == {"free": 5, "basic": 250, "growth": 2500, "alpha": None}
-    assert [plan_for_limit(n) for n in (5, 250, 2500, "unlimited", "2500", 1000, None)] == [
-        "free",
-        "basic",
-        "growth",
-        "alpha",
-        "growth",
-        None,
-        None,
-    ]
-    assert [quota_reserve(n) for n in (5, 250, 2500)] == [1, 13, 125]
-    assert CACHE_SECONDS["free"] == 900.0
 
 
 # --------------------------------------------------------------------------- one cycle
@@ -270,68 +104,6 @@ def test_first_cycle_fills_every_panel(frozen_sim: ff.Simulated) -> None:
     assert poller.symbol == "SPY" and "SPY" in repr(poller)
 
 
-def test_incremental_cycles_match_a_fresh_full_fetch() -> None:
-    sim, wall = running_sim("10:00", speed=60.0)
-    proxy = Proxy(sim)
-    poller = Poller(proxy, "SPY", leaderboard_every=None)
-    assert poller.speed == 60.0
-    assert poller.cycle()
-    assert proxy.minutes() == {"get_series": 390, "get_heatmap": 390}
-    for step in (0.25, 0.5, 1.0, 2.5, 0.1, 4.0, 0.75):  # real seconds: 15 s to 4 min of session
-        wall[0] += step
-        proxy.calls.clear()
-        assert poller.cycle()
-        minutes = proxy.minutes()
-        assert [m for m, _ in proxy.calls] == ["get_series", "get_heatmap", "get_snapshot"]
-        # the elapsed minutes, plus how far the last bar held lagged (a 1m bar is labelled by
-        # its start; the heatmap serves complete minutes only), plus one bar of overlap
-        assert 1 <= minutes["get_series"] <= math.ceil(step) + 3
-        assert 1 <= minutes["get_heatmap"] <= math.ceil(step) + 3
-        fresh = fresh_series(sim, poller)
-        assert poller.data.series is not None
-        pd.testing.assert_frame_equal(poller.data.series, fresh)
-        assert poller.data.series.attrs == fresh.attrs
-        assert poller.data.hedge is not None
-        pd.testing.assert_frame_equal(poller.data.hedge, hedge_from_series(fresh))
-        xr.testing.assert_identical(poller.data.heatmap, fresh_heatmap(sim, poller))
-    assert poller.status.requests == 3 * 8
-    assert poller.data.leaderboard is None
-
-
-def test_merge_keeps_newer_bars_and_unions_strikes() -> None:
-    times = pd.DatetimeIndex(["2026-09-18 14:00", "2026-09-18 14:01", "2026-09-18 14:02"])
-    times = times.as_unit("ns")
-
-    def grid(t: Any, strikes: list[float], value: float) -> xr.DataArray:
-        shape = (len(t), len(strikes))
-        return xr.DataArray(
-            np.full(shape, value),
-            dims=("bar", "strike"),
-            coords={"bar": t, "strike": strikes, "spot": ("bar", np.full(len(t), 100.0))},
-            name="gex",
-            attrs={"metric": "gex", "as_of": value},
-        )
-
-    held = grid(times[:2], [99.0, 100.0], 1.0)
-    new = grid(times[1:], [100.0, 101.0], 2.0)
-    merged = merge_heatmap(held, new)
-    assert list(merged["strike"].values) == [99.0, 100.0, 101.0]
-    assert merged.sizes["bar"] == 3 and merged.attrs["as_of"] == 2.0
-    expected = np.array([[1.0, 1.0, np.nan], [np.nan, 2.0, 2.0], [np.nan, 2.0, 2.0]])
-    np.testing.assert_array_equal(merged.values, expected)
-    assert merge_heatmap(None, new) is new
-    assert merge_heatmap(held, new.isel(bar=slice(0, 0))).sizes["bar"] == 2
-
-    # a regime label the held frame never saw keeps the column categorical
-    body = fixture("series_1m.json")
-    base = series_from_payload(body)
-    later = base.iloc[-1:].copy()
-    later["regime"] = pd.Categorical(["transition"], categories=["transition"])
-    out = merge_series(base, later)
-    assert len(out) == len(base) and out["regime"].iloc[-1] == "transition"
-    assert list(out["regime"].cat.categories)[:3] == ["positive_gamma", "negative_gamma", "neutral"]
-
-
 def test_set_symbol_and_metric_reset_what_changed(frozen_sim: ff.Simulated) -> None:
     proxy = Proxy(frozen_sim)
     poller = Poller(proxy, "SPY", leaderboard_every=2)  # cycles 1, 3, 5, ...
@@ -380,34 +152,133 @@ def test_a_cycle_in_flight_when_the_symbol_changes_is_dropped(frozen_sim: ff.Sim
     assert poller.symbol == "QQQ" and poller.data.series is None and poller.data.snapshot is None
 
 
+def test_set_bar_in_place_keeps_what_did_not_change(frozen_sim: ff.Simulated) -> None:
+    proxy = Proxy(frozen_sim)
+    poller = Poller(proxy, "SPY", leaderboard_every=2)
+    data = poller.data
+    assert poller.cycle()
+    heatmap, snapshot, board = data.heatmap, data.snapshot, data.leaderboard
+    assert heatmap is not None and snapshot is not None and board is not None
+    ticks, requests = poller.status.ticks, poller.status.requests
+
+    poller.set_bar("5m")
+    assert poller.bar == "5m" and poller.data is data  # the same poller, the same LiveData
+    assert data.series is None and data.hedge is None  # bars of the old size: gone
+    assert data.heatmap is heatmap and data.snapshot is snapshot and data.leaderboard is board
+    assert (poller.status.ticks, poller.status.requests) == (ticks, requests)
+    poller.set_bar("5m")  # no change, nothing dropped
+    with pytest.raises(ValueError, match="bar"):
+        poller.set_bar("2m")
+
+    proxy.calls.clear()
+    assert poller.cycle()
+    series_call = next(kw for m, kw in proxy.calls if m == "get_series")
+    assert series_call == {"bar": "5m", "minutes": 390}  # the whole session, at the new size
+    assert proxy.minutes()["get_heatmap"] <= 2  # the heatmap held is merged into
+    series, hedge = held(poller).series, held(poller).hedge
+    assert series is not None and series.attrs["bar_size"] == "5m"
+    assert hedge is not None and hedge.attrs["bar_size"] == "5m"
+    assert (series.index[1] - series.index[0]) == pd.Timedelta("5min")
+    pd.testing.assert_frame_equal(
+        series, ff.series("SPY", bar="5m", minutes=390, source=frozen_sim), check_like=True
+    )
+    assert poller.status.ticks == ticks + 1
+
+
+def test_each_setting_keeps_the_frames_it_does_not_touch(frozen_sim: ff.Simulated) -> None:
+    poller = Poller(frozen_sim, "SPY", leaderboard_every=None)
+    assert poller.cycle()
+    data = held(poller)
+    series, hedge, snapshot = data.series, data.hedge, data.snapshot
+    poller.set_metric("vex")
+    assert (data.series, data.hedge, data.snapshot) == (series, hedge, snapshot)
+    assert data.series is series and data.hedge is hedge and data.snapshot is snapshot
+    assert poller.cycle()
+    heatmap = held(poller).heatmap
+    assert heatmap is not None and heatmap.name == "vex"
+    poller.set_bar("30s")
+    assert held(poller).heatmap is heatmap and held(poller).snapshot is not None
+
+
+@pytest.mark.parametrize("change", ["bar", "metric"])
+def test_a_cycle_in_flight_when_a_setting_changes_is_dropped(
+    frozen_sim: ff.Simulated, change: str
+) -> None:
+    class Switching(Proxy):
+        def get_snapshot(
+            self, symbol: str, *, expiry: dt.date | str | None = None
+        ) -> dict[str, Any]:
+            if change == "bar":
+                poller.set_bar("5m")
+            else:
+                poller.set_metric("dex")
+            result: dict[str, Any] = super().get_snapshot(symbol, expiry=expiry)
+            return result
+
+    poller = Poller(Switching(frozen_sim), "SPY", leaderboard_every=None)
+    assert poller.cycle() is True
+    assert poller.data.snapshot is None  # nothing of the void cycle landed
+    assert poller.data.series is None and poller.data.heatmap is None
+
+
+def assert_same_data(a: LiveData, b: LiveData) -> None:
+    assert a.series is not None and b.series is not None
+    pd.testing.assert_frame_equal(a.series, b.series)
+    assert a.series.attrs == b.series.attrs
+    assert a.hedge is not None and b.hedge is not None
+    pd.testing.assert_frame_equal(a.hedge, b.hedge)
+    xr.testing.assert_identical(a.heatmap, b.heatmap)
+    assert a.snapshot is not None and a.snapshot == b.snapshot
+    assert a.leaderboard is not None and b.leaderboard is not None
+    pd.testing.assert_frame_equal(a.leaderboard, b.leaderboard)
+
+
+@pytest.mark.parametrize("offload", [True, False])
+def test_sync_and_async_cycles_give_equal_data(offload: bool) -> None:
+    sim, wall = running_sim("11:00", speed=60.0)
+    sync = Poller(sim, "SPY", leaderboard_every=2)
+    also = Poller(sim, "SPY", leaderboard_every=2, offload=offload)
+
+    async def acycles() -> None:
+        assert await also.acycle()
+
+    for step in (0.0, 0.5, 2.0):  # the first cycle, then windows
+        wall.t += step
+        assert sync.cycle()
+        asyncio.run(acycles())
+        assert_same_data(sync.data, also.data)
+        a, b = sync.status, also.status
+        assert (a.ticks, a.requests, a.interval, a.session_time) == (
+            b.ticks,
+            b.requests,
+            b.interval,
+            b.session_time,
+        )
+
+
+def test_the_old_import_paths_still_work() -> None:
+    from flowframe.live import cadence, merge
+    from flowframe.live.poller import (
+        ALERT_KINDS,
+        CACHE_SECONDS,
+        PLANS,
+        SESSION_SECONDS,
+        hedge_from_series,
+        merge_heatmap,
+        merge_series,
+        plan_for_limit,
+        plan_interval,
+        quota_reserve,
+    )
+
+    assert plan_interval is cadence.plan_interval and PLANS is cadence.PLANS
+    assert CACHE_SECONDS is cadence.CACHE_SECONDS and SESSION_SECONDS == 23_400.0
+    assert plan_for_limit is cadence.plan_for_limit and quota_reserve is cadence.quota_reserve
+    assert merge_series is merge.merge_series and merge_heatmap is merge.merge_heatmap
+    assert hedge_from_series is merge.hedge_from_series and "hedge_burst" in ALERT_KINDS
+
+
 # --------------------------------------------------------------------------- faults
-
-
-FAULTS: list[Callable[[], Exception]] = [
-    lambda: TimeoutError("read timed out"),
-    lambda: ff.ServerError("upstream down", status_code=500),
-    lambda: ff.RateLimitError("slow down", status_code=429, retry_after=45.0),
-    lambda: ff.SchemaError("series bars[3].t is not an ISO-8601 time: 'x'"),
-]
-
-
-class Faulty(Proxy):
-    """Raises one of FAULTS on a seeded share of calls, else answers normally."""
-
-    def __init__(self, inner: Any, seed: int, share: float) -> None:
-        super().__init__(inner)
-        self.rng = random.Random(seed)
-        self.share = share
-        self.enabled = True
-        self.outcomes: list[Exception | None] = []
-
-    def _call(self, method: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        if self.enabled and self.rng.random() < self.share:
-            exc = self.rng.choice(FAULTS)()
-            self.outcomes.append(exc)
-            raise exc
-        self.outcomes.append(None)
-        return super()._call(method, *args, **kwargs)
 
 
 def expected_sleep(failures: int, exc: Exception | None) -> float:
@@ -442,7 +313,7 @@ def test_faulty_source_keeps_data_backs_off_and_recovers() -> None:
             if failed is not None:
                 assert series is before  # a failed cycle leaves the data untouched
         held[0] = series
-        wall[0] += seconds
+        wall.t += seconds
         if len(sleeps) == 200:
             poller.stop()
         await asyncio.sleep(0)
@@ -493,17 +364,6 @@ def test_faulty_source_keeps_data_backs_off_and_recovers() -> None:
     assert series is not None and series.index[0] == pd.Timestamp("2026-09-18 13:30Z")
     pd.testing.assert_frame_equal(series, fresh_series(sim, poller))
     xr.testing.assert_identical(poller.data.heatmap, fresh_heatmap(sim, poller))
-
-
-class Raising(Proxy):
-    def __init__(self, inner: Any, exc: BaseException) -> None:
-        super().__init__(inner)
-        self.exc: BaseException | None = exc
-
-    def get_series(self, symbol: str, *, bar: str = "30s", minutes: int = 60) -> dict[str, Any]:
-        if self.exc is not None:
-            raise self.exc
-        return super().get_series(symbol, bar=bar, minutes=minutes)
 
 
 def test_errors_are_bounded_and_interrupts_are_not_swallowed(frozen_sim: ff.Simulated) -> None:
@@ -671,7 +531,7 @@ def test_the_loop_gathers_the_close_then_ends() -> None:
 
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
-        wall[0] += seconds
+        wall.t += seconds
         await asyncio.sleep(0)
 
     poller = Poller(sim, "SPY", sleep=sleep, leaderboard_every=None)
@@ -700,190 +560,3 @@ def test_next_delay_before_the_open_and_after_the_close() -> None:
     late = Poller(late_sim, "SPY", leaderboard_every=None)
     assert late.cycle() and late.next_delay() is None
     assert Poller(late_sim, "SPY", after_close=300.0).next_delay() == 300.0
-
-
-# --------------------------------------------------------------------------- alerts
-
-
-def iso(t: pd.Timestamp) -> str:
-    return t.isoformat().replace("+00:00", "Z")
-
-
-class Scripted:
-    """A hand-written session: the test sets the bars, the snapshot and the time."""
-
-    name = "Scripted"
-    open = pd.Timestamp("2026-09-18 13:30Z")
-
-    def __init__(self) -> None:
-        self.now = self.open
-        self.rows: list[dict[str, Any]] = []
-        self.label = "amplifying"
-        self.severity = "info"
-
-    def add(self, spot: float, calls: float, puts: float) -> None:
-        last = self.rows[-1] if self.rows else {"calls": 0.0, "puts": 0.0}
-        t = self.open + pd.Timedelta(minutes=len(self.rows))
-        row = {"t": t, "spot": spot, "calls": last["calls"] + calls, "puts": last["puts"] + puts}
-        self.rows.append(row)
-        self.now = t + pd.Timedelta(minutes=1)
-
-    def _window(self, minutes: int) -> list[dict[str, Any]]:
-        start = self.now - pd.Timedelta(minutes=minutes)
-        return [r for r in self.rows if start <= r["t"] < self.now]
-
-    def get_series(self, symbol: str, *, bar: str = "30s", minutes: int = 60) -> dict[str, Any]:
-        bars = [
-            {
-                "t": iso(r["t"]),
-                "spot": r["spot"],
-                "gamma_flip": 101.0,
-                "call_wall": 105.0,
-                "put_wall": 95.0,
-                "regime": "negative_gamma",
-                "pin_probability_pct": 0.4,  # 0.4 %: small windows must not read as fractions
-                "hedge_flow_call_cumulative": r["calls"],
-                "hedge_flow_put_cumulative": r["puts"],
-                "hedge_flow_cumulative_all": r["calls"] + r["puts"],
-            }
-            for r in self._window(minutes)
-        ]
-        if bars and bars[0]["t"] == iso(self.open):
-            bars[0]["pin_probability_pct"] = 12.5  # the whole session says: percentages
-        return {"symbol": symbol, "bar_size": bar, "as_of": iso(self.now), "bars": bars}
-
-    def get_heatmap(
-        self,
-        symbol: str,
-        *,
-        metric: str = "gex",
-        mode: str = "raw",
-        bar: str = "1m",
-        minutes: int = 60,
-    ) -> dict[str, Any]:
-        bars = [
-            {"t": iso(r["t"]), "spot": r["spot"], "values": [1.0, 2.0]}
-            for r in self._window(minutes)
-        ]
-        return {
-            "symbol": symbol,
-            "metric": metric,
-            "mode": mode,
-            "strikes_grid": [99, 100],
-            "bars": bars,
-        }
-
-    def get_snapshot(self, symbol: str, *, expiry: dt.date | str | None = None) -> dict[str, Any]:
-        return {
-            "symbol": symbol,
-            "as_of": iso(self.now),
-            "flow_direction": {"label": self.label, "flow_gex_pct_shift": 0.12},
-            "headline": {"severity": self.severity, "narrative": f"{self.severity} read"},
-        }
-
-    def get_leaderboard(self, *, metric: str = "heat", n: int = 10) -> dict[str, Any]:
-        return {"metric": metric, "n": n, "entries": [{"rank": 1, "symbol": "SPY", "value": 1.0}]}
-
-    def get_hedge_flow(
-        self, symbol: str, *, side: str = "all", bar: str = "30s", minutes: int = 60
-    ) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def get_strike_flow(self, symbol: str, *, bar: str = "1m", minutes: int = 60) -> dict[str, Any]:
-        raise NotImplementedError
-
-
-def test_each_alert_fires_once_with_its_numbers() -> None:
-    src = Scripted()
-    for i in range(20):  # baseline: spot under the flip, ordinary flow
-        src.add(100.0 + 0.1 * math.sin(i), 1e6 + 1e5 * ((i * 7) % 5), -5e5 - 5e4 * ((i * 3) % 4))
-    poller = Poller(src, "SPY", now=lambda: src.now, leaderboard_every=None)
-    told: list[Alert] = []
-    poller.on_alert(told.append)
-
-    def cycle() -> list[Alert]:
-        before = len(poller.alerts)
-        assert poller.cycle(), poller.status.last_error
-        return poller.alerts[before:]
-
-    assert cycle() == []  # the session so far is the baseline
-    series = poller.data.series
-    assert series is not None and series["pin_probability_pct"].iloc[-1] == 0.4
-    spot19 = src.rows[-1]["spot"]
-
-    # 1) spot crosses the flip upwards; flow amplifying -> dampening; severity info -> watch
-    src.add(101.5, 1.1e6, -5.5e5)
-    src.label, src.severity = "dampening", "watch"
-    new = cycle()
-    assert [a.kind for a in new] == ["flip_cross", "flow_direction_flip", "severity_escalation"]
-    flip, flow, severity = new
-    t20 = pd.Timestamp("2026-09-18 13:50Z")
-    assert flip.time == t20 and flip.symbol == "SPY"
-    assert flip.values == {
-        "spot": 101.5,
-        "previous_spot": spot19,
-        "level": 101.0,
-        "previous_level": 101.0,
-        "direction": "up",
-    }
-    assert flow.values["previous"] == "amplifying" and flow.values["label"] == "dampening"
-    assert flow.values["flow_gex_pct_shift"] == 0.12 and flow.time == src.now
-    assert severity.values["previous"] == "info" and severity.values["severity"] == "watch"
-    series = poller.data.series
-    assert series is not None and series["pin_probability_pct"].iloc[-1] == 0.4  # not 40
-
-    # 2) spot crosses the call wall; dealers buy a burst of 50 M$ in one bar
-    src.add(105.5, 5e7, -5e5)
-    new = cycle()
-    assert [a.kind for a in new] == ["wall_cross", "hedge_burst"]
-    wall, burst = new
-    t21 = pd.Timestamp("2026-09-18 13:51Z")
-    assert wall.time == t21 and wall.values["wall"] == "call"
-    assert (wall.values["spot"], wall.values["level"], wall.values["direction"]) == (
-        105.5,
-        105.0,
-        "up",
-    )
-    hedge = poller.data.hedge
-    assert hedge is not None
-    past = hedge["bar"].to_numpy()[:21]
-    median = np.median(past)
-    sigma = 1.4826 * np.median(np.abs(past - median))
-    assert burst.time == t21 and burst.values["bar"] == pytest.approx(5e7 - 5e5)
-    assert burst.values["z"] == pytest.approx((5e7 - 5e5 - median) / sigma)
-    assert burst.values["z"] > 3 and burst.values["k"] == 3.0 and burst.values["bars"] == 21
-
-    # 3) the same bar again (revised, still a burst); dampening -> neutral, watch -> info: quiet
-    src.rows[-1]["calls"] += 1e6
-    src.label, src.severity = "neutral", "info"
-    assert cycle() == []
-    assert cycle() == []
-
-    # 4) neutral -> regime_flip and info -> alert fire; spot stays above every level
-    src.add(105.6, 1e6, -5e5)
-    src.label, src.severity = "regime_flip", "alert"
-    assert [(a.kind, a.values["previous"]) for a in cycle()] == [
-        ("flow_direction_flip", "neutral"),
-        ("severity_escalation", "info"),
-    ]
-
-    # 5) spot falls through everything; regime_flip -> amplifying is out of regime_flip
-    src.add(94.0, 1e6, -5e5)
-    src.label = "amplifying"
-    new = cycle()
-    assert [(a.kind, a.values.get("wall"), a.values.get("direction")) for a in new] == [
-        ("flip_cross", None, "down"),
-        ("wall_cross", "call", "down"),
-        ("wall_cross", "put", "down"),
-        ("flow_direction_flip", None, None),
-    ]
-    assert cycle() == []
-
-    kinds = [a.kind for a in poller.alerts]
-    assert sorted(set(kinds)) == sorted(
-        ["flow_direction_flip", "severity_escalation", "flip_cross", "wall_cross", "hedge_burst"]
-    )
-    assert told == poller.alerts and len(kinds) == 11
-    keys = [(a.kind, a.time, a.values.get("wall"), a.values.get("label")) for a in told]
-    assert len(set(keys)) == len(keys)  # no event twice
-    assert all(a.message.startswith("SPY ") for a in told)

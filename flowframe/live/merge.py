@@ -1,0 +1,224 @@
+"""Merge the windows a poller fetches into the frames it holds.
+
+After its first cycle, which fetches the whole session, a poller asks only for the minutes
+since the last bar it holds plus one bar of overlap (:func:`window_minutes`), and merges each
+window into what it holds: :func:`merge_series`, :func:`merge_heatmap`. No bar already
+gathered is ever lost, and a bar the source revised is replaced by its newer reading. The
+hedge-flow panel costs no request: :func:`hedge_from_series` derives it from the series.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from flowframe._constants import SPLIT_COLUMNS
+from flowframe._session import SESSION_MINUTES
+from flowframe.frames import pin_values_are_fractions, regime_categorical, series_from_payload
+
+__all__ = [
+    "hedge_from_series",
+    "merge_heatmap",
+    "merge_series",
+    "pin_auto",
+    "read_series_window",
+    "window_minutes",
+]
+
+_LEG_COLUMNS: Final = (
+    ("", "hedge_flow_cumulative_all"),
+    ("calls_", "hedge_flow_call_cumulative"),
+    ("puts_", "hedge_flow_put_cumulative"),
+)
+
+
+def window_minutes(last: pd.Timestamp | None, now: pd.Timestamp, bar_seconds: float) -> int:
+    """Return the minutes to fetch: since ``last`` plus one bar of overlap, within 1..390.
+
+    Parameters
+    ----------
+    last : pandas.Timestamp or None
+        The last bar held; None when nothing is held (then the whole session, 390).
+    now : pandas.Timestamp
+        The session clock.
+    bar_seconds : float
+        The bar size, in seconds.
+
+    Returns
+    -------
+    int
+        The ``minutes`` parameter of the next request.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp("2026-09-18 14:00Z")
+    >>> window_minutes(None, t, 60.0), window_minutes(t, t + pd.Timedelta("90s"), 60.0)
+    (390, 3)
+    """
+    if last is None:
+        return SESSION_MINUTES
+    span = (now - last).total_seconds() + bar_seconds
+    return int(min(max(math.ceil(span / 60.0), 1), SESSION_MINUTES))
+
+
+def hedge_from_series(series: pd.DataFrame) -> pd.DataFrame:
+    """Derive the split hedge-flow frame from a series frame's cumulatives (no request).
+
+    Each leg's ``bar`` is the difference of its cumulative from the previous bar; the first bar
+    held (the session's first, since a poller's first request covers the whole session) equals
+    its cumulative. So the bars sum to the cumulative.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        A series frame (``hedge_flow_call_cumulative``, ``hedge_flow_put_cumulative``,
+        ``hedge_flow_cumulative_all``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The series' index; float64 columns ``bar, cumulative, calls_bar, calls_cumulative,
+        puts_bar, puts_cumulative`` (``cumulative`` is ``hedge_flow_cumulative_all``); attrs
+        as :func:`flowframe.frames.split_hedge_flow` gives them (``side="split"``).
+    """
+    columns: dict[str, np.ndarray] = {}
+    for prefix, source_column in _LEG_COLUMNS:
+        cumulative = series[source_column].to_numpy(dtype=np.float64, copy=True)
+        columns[f"{prefix}bar"] = np.diff(cumulative, prepend=0.0)
+        columns[f"{prefix}cumulative"] = cumulative
+    frame = pd.DataFrame(
+        {name: columns[name] for name in SPLIT_COLUMNS},
+        index=pd.DatetimeIndex(series.index, name="t"),
+    )
+    attrs = series.attrs
+    frame.attrs = {
+        "symbol": attrs.get("symbol"),
+        "expiration": attrs.get("expiration"),
+        "side": "split",
+        "bar_size": attrs.get("bar_size"),
+        "as_of": attrs.get("as_of"),
+        "source": attrs.get("source"),
+        "endpoint_version": attrs.get("endpoint_version"),
+        "data_as_of": attrs.get("data_as_of"),
+    }
+    return frame
+
+
+def read_series_window(payload: Any, source: str) -> tuple[pd.DataFrame, bool]:
+    """Read a series window; True when ``pin_probability_pct`` is left raw for :func:`pin_auto`.
+
+    ``series_from_payload``'s ``"auto"`` unit rule looks at the values of one body, and a
+    window of a few bars (all below 1 %) could be misread as fractions. A body that does not
+    declare its unit is read raw, and the rule is applied to the whole session held.
+
+    Parameters
+    ----------
+    payload : dict
+        A ``series`` body.
+    source : str
+        Where it came from (``attrs["source"]``).
+
+    Returns
+    -------
+    (pandas.DataFrame, bool)
+        The frame, and whether its pin probabilities still await :func:`pin_auto`.
+    """
+    declared = payload.get("pin_probability_unit") if isinstance(payload, dict) else None
+    if declared in ("pct", "fraction"):
+        return series_from_payload(payload, source=source), False
+    return series_from_payload(payload, source=source, pin_probability_unit="pct"), True
+
+
+def pin_auto(raw: pd.DataFrame) -> pd.DataFrame:
+    """Apply the ``"auto"`` unit rule of :func:`~flowframe.frames.series_from_payload` to a frame.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        A series frame whose ``pin_probability_pct`` was read as it came.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy in percent, with ``attrs["pin_probability_unit_read"]`` saying what was read.
+    """
+    pin = raw["pin_probability_pct"].to_numpy(dtype=np.float64)
+    fraction = pin_values_are_fractions(pin)
+    out = raw.copy()
+    if fraction:
+        out["pin_probability_pct"] = pin * 100.0
+    out.attrs = {**raw.attrs, "pin_probability_unit_read": "fraction" if fraction else "pct"}
+    return out
+
+
+def merge_series(held: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
+    """Merge a newer series window into the frame held: newer bars win, none is dropped.
+
+    Parameters
+    ----------
+    held : pandas.DataFrame or None
+        The frame gathered so far.
+    new : pandas.DataFrame
+        A frame just read (a window that may overlap ``held``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The union of the bars, sorted by ``t``; a time present in both keeps ``new``'s bar.
+        ``regime`` stays categorical (the known labels first, then any other, sorted); attrs
+        are ``new``'s.
+    """
+    if held is None or held.empty:
+        return new
+    if new.empty:
+        out = held.copy()
+    else:
+        both = pd.concat([held, new])
+        out = both[~both.index.duplicated(keep="last")].sort_index(kind="stable")
+        if "regime" in out.columns:
+            out["regime"] = regime_categorical(out["regime"])
+    out.attrs = dict(new.attrs)
+    return out
+
+
+def merge_heatmap(held: xr.DataArray | None, new: xr.DataArray) -> xr.DataArray:
+    """Merge a newer heatmap window into the array held, along ``bar``.
+
+    Parameters
+    ----------
+    held : xarray.DataArray or None
+        The array gathered so far.
+    new : xarray.DataArray
+        An array just read (a window that may overlap ``held``).
+
+    Returns
+    -------
+    xarray.DataArray
+        Bars of both (a bar present in both keeps ``new``'s row), sorted; strikes are the
+        union of both grids, NaN where a bar's grid lacked the strike. Attrs are ``new``'s.
+    """
+    if held is None or held.sizes["bar"] == 0:
+        return new
+    if new.sizes["bar"] == 0:
+        out = held.copy()
+        out.attrs = dict(new.attrs)
+        return out
+    both = xr.concat(
+        [held, new],
+        dim="bar",
+        join="outer",
+        coords="minimal",
+        compat="override",
+        combine_attrs="override",
+        fill_value=np.nan,
+    )
+    keep = ~pd.Index(both["bar"].values).duplicated(keep="last")
+    out = both.isel(bar=np.flatnonzero(keep)).sortby(["bar", "strike"])
+    out.name = new.name
+    out.attrs = dict(new.attrs)
+    out["bar"].attrs = dict(new["bar"].attrs)
+    return out

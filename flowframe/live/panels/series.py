@@ -1,0 +1,135 @@
+"""The series panel: spot with the dealer levels (flip, walls, magnet) on the gamma regime."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgba_array
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from flowframe.live.chart import (
+    _MARGINS,
+    _NO_POLYGONS,
+    CHART_SIZE,
+    _days,
+    _floats,
+    _legend_below,
+    _limits,
+    _session_span,
+    _sticky,
+)
+from flowframe.live.contract import LiveData
+from flowframe.live.panels.base import _ChartPanel, _symbol_of
+from flowframe.plotting import REGIME_ALPHA, REGIME_COLORS, bar_spacing, plain_axis, time_axis
+
+__all__ = ["SeriesPanel"]
+
+_REGIME_RGBA: Final[Any] = to_rgba_array(
+    ["none", REGIME_COLORS["positive_gamma"], REGIME_COLORS["negative_gamma"]]
+)
+
+
+class SeriesPanel(_ChartPanel):
+    """Spot with the dealer levels (gamma flip, call and put walls, magnet) on the regime.
+
+    Parameters
+    ----------
+    data : LiveData, optional
+        What to show (``series``).
+    render : {"auto", "png", "ipympl"}, default "auto"
+        How the figure reaches the browser.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The one figure of this panel.
+    lines : dict of str to matplotlib.lines.Line2D
+        ``spot``, ``gamma_flip``, ``call_wall``, ``put_wall``, ``magnet``.
+    """
+
+    css = "ff-series"
+
+    def __init__(self, data: LiveData | None = None, *, render: str = "auto", **kwargs: Any):
+        super().__init__(data, render, CHART_SIZE, **kwargs)
+        fig = self.figure
+        fig.subplots_adjust(**_MARGINS)
+        ax = fig.add_subplot()
+        self.ax = ax
+        self.regimes = PolyCollection(
+            _NO_POLYGONS,
+            linewidths=0,
+            alpha=REGIME_ALPHA,
+            zorder=1.6,  # over the grid (1.5), the same in a full render and a blitted frame
+            transform=ax.get_xaxis_transform(),
+        )
+        ax.add_collection(self.regimes, autolim=False)
+        style: dict[str, dict[str, Any]] = {
+            "spot": {"color": "black", "lw": 1.6, "zorder": 4},
+            "gamma_flip": {"color": "#7f7f7f", "ls": "--", "lw": 1.3},
+            "call_wall": {"color": "#1f77b4", "drawstyle": "steps-post", "lw": 1.4},
+            "put_wall": {"color": "#ff7f0e", "drawstyle": "steps-post", "lw": 1.4},
+            "magnet": {"color": "#9467bd", "ls": ":", "lw": 1.8},
+        }
+        self.lines: dict[str, Line2D] = {}
+        for name, kw in style.items():
+            (self.lines[name],) = ax.plot([], [], label=name.replace("_", " "), **kw)
+        time_axis(ax)
+        ax.set_xlabel("")
+        plain_axis(ax)
+        ax.set_ylabel("price")
+        ax.grid(True, axis="y", alpha=0.3)
+        _legend_below(
+            ax,
+            [
+                *self.lines.values(),
+                Patch(facecolor=REGIME_COLORS["positive_gamma"], alpha=0.3, label="+gamma"),
+                Patch(facecolor=REGIME_COLORS["negative_gamma"], alpha=0.3, label="-gamma"),
+            ],
+        )
+        self.title = ax.set_title("spot and dealer levels", loc="left", fontsize="medium")
+        self.chart.animated = [self.regimes, *self.lines.values()]
+        self.update()
+
+    def _prepare(self, data: LiveData) -> tuple[Any, ...] | str:
+        frame = data.series
+        if frame is None or frame.empty or "spot" not in frame.columns:
+            symbol = _symbol_of(data)
+            return f"waiting for the series{' of ' + symbol if symbol else ''}"
+        x = _days(frame.index)
+        spacing = bar_spacing(x, frame.attrs.get("bar_size"))
+        codes = np.zeros(len(frame), dtype=np.int8)
+        if "regime" in frame.columns:
+            regime = frame["regime"].to_numpy(dtype=object)
+            codes[regime == "positive_gamma"] = 1
+            codes[regime == "negative_gamma"] = 2
+        symbol = frame.attrs.get("symbol") or ""
+        size = frame.attrs.get("bar_size")
+        title = f"{symbol} spot, dealer levels and gamma regime" + (
+            f" ({size} bars, ET)" if size else " (ET)"
+        )
+        columns = _floats(frame, *self.lines)
+        return (title.strip(), float(spacing), x, codes, *columns)
+
+    def _apply(self, prepared: tuple[Any, ...]) -> None:
+        title, spacing, x, codes, *columns = prepared
+        for line, values in zip(self.lines.values(), columns, strict=True):
+            line.set_data(x, values)
+        # regime runs as spans (x in data, y over the whole axes)
+        change = np.flatnonzero(np.diff(codes)) + 1
+        starts = np.concatenate([[0], change])
+        ends = np.concatenate([change, [len(codes)]]) - 1
+        keep = codes[starts] > 0
+        starts, ends = starts[keep], ends[keep]
+        verts: Any = np.empty((len(starts), 4, 2))
+        verts[:, 0, 0] = verts[:, 1, 0] = x[starts] - spacing / 2.0
+        verts[:, 2, 0] = verts[:, 3, 0] = x[ends] + spacing / 2.0
+        verts[:, 0, 1] = verts[:, 3, 1] = 0.0
+        verts[:, 1, 1] = verts[:, 2, 1] = 1.0
+        self.regimes.set_verts(verts)
+        self.regimes.set_facecolor(_REGIME_RGBA[codes[starts]])
+        self.ax.set_xlim(*_session_span(x, spacing))
+        self.ax.set_ylim(*_sticky(self.ax.get_ylim(), _limits(*columns, pad=0.05)))
+        self.title.set_text(title)
