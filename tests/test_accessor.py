@@ -178,7 +178,8 @@ def test_help_on_da_flow_plot_and_ds_flow() -> None:
     assert "robust: 'bool | None' = None" in text
     ds = ff.strike_flow("SPY", minutes=30, source=SRC)
     params = inspect.signature(flow(ds).plot).parameters
-    assert list(params)[0] == "variable" and params["variable"].default == ("signed_delta_dollars")
+    assert next(iter(params)) == "variable"
+    assert params["variable"].default == "signed_delta_dollars"
     params = inspect.signature(flow(ds).profile).parameters
     assert list(params) == ["at", "variable"]
     assert params["variable"].kind is inspect.Parameter.KEYWORD_ONLY
