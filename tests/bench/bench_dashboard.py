@@ -3,7 +3,7 @@
 Run:  .venv/bin/python -m tests.bench.bench_dashboard   (never collected by pytest)
 
 A simulated SPY session at realistic scale runs at 60x from 15:45 ET (the series then holds
-more than 600 bars). Each tick advances the clock by 30 session seconds and calls
+375 one-minute bars). Each tick advances the clock by 30 session seconds and calls
 ``Dashboard.refresh()``: fetch what is new from the source, merge it, redraw every panel (PNG
 rendering, the path without ipympl). The engine's one-off session computation happens before
 timing, as a running dashboard pays it on its first poll. Goal: median tick at most 100 ms.
