@@ -2,7 +2,7 @@
 
 Everything here is a pure converter except :mod:`flowframe.frames.loaders`, which asks a
 source (:mod:`flowframe.sources`) for a payload and converts it. Nothing here does I/O itself,
-plots or imports a widget library. One module per endpoint family:
+plots or imports a widget library. One module per endpoint family, and the shared parts:
 
 - :mod:`~flowframe.frames.hedge_flow`: ``hedge_flow_from_payload`` / ``_from_json`` /
   ``_to_payload`` and ``split_hedge_flow`` (both legs and their sum);
@@ -11,8 +11,10 @@ plots or imports a widget library. One module per endpoint family:
 - :mod:`~flowframe.frames.grid`: the (bar x strike) grids, ``heatmap_*`` and ``strike_flow_*``;
 - :mod:`~flowframe.frames.leaderboard`: ``leaderboard_from_payload`` / ``_to_payload``;
 - :mod:`~flowframe.frames.snapshot`: the :class:`Snapshot` decision record;
+- :mod:`~flowframe.frames.card`: the snapshot's HTML card, the one renderer behind the
+  notebook repr, the live headline panel and the demo report;
 - :mod:`~flowframe.frames.checks`: checks that a frame has what a function needs (used by
-  analysis and plotting).
+  the writers here, by analysis and by plotting).
 
 Every ``*_from_payload`` reads a dict shaped like the hosted API's JSON body (from any source)
 and returns an object with a fixed schema (each family module's docstring gives it): the same
