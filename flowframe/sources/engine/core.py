@@ -26,8 +26,10 @@ rule, [CHOICE] = flowframe's documented choice where none is published):
   ``DEX = n*delta*100*S`` ($), ``VEX = n*vanna*100*S*0.01`` ($ per vol point),
   ``CHEX = n*charm*100*S/1638`` ($ of delta per hour; 1638 trading hours a year).
 - Gamma flip [CHOICE]: the zero of the re-priced net GEX profile ``G(S')`` (sticky-strike IV,
-  time fixed) nearest to spot, on a grid of spot +- max(3%, 5 remaining sigmas), refined once
-  inside the bracketing cell; NaN with status ``no_flip_in_range`` when there is no zero.
+  time fixed) nearest to spot, on a grid of spot +- max(3%, 5 remaining sigmas); a crossing is
+  a sign change between non-zero values (an underflow to 0 is none); every bracketing cell is
+  refined and the refined root nearest spot wins; NaN with status ``no_flip_in_range`` when
+  there is no zero. Resolution: see CONVENTIONS.md.
 - Walls [CHOICE]: call wall = strike of largest |call GEX|; put wall = strike of largest
   |put GEX|. Magnet: strike of largest |net GEX| within max(3 remaining sigmas, 1.5 strike
   spacings) of spot, ties to the nearest strike.
@@ -87,7 +89,8 @@ class EngineConfig:
     dealer_prior : str, default "long_calls_short_puts"
         How settled OI maps to dealer positions.
     flip_levels : int, default 64
-        Points of the coarse spot sweep for the gamma flip (then refined once, 16 points).
+        Points of the coarse spot sweep for the gamma flip (every bracketing cell then refined
+        on 16 points).
     flip_range : float, default 0.03
         Minimum half-width of the sweep as a fraction of spot (widened to 5 remaining sigmas).
     gamma_flip : bool, default True
@@ -501,30 +504,80 @@ def _gamma_flip(
     iv: np.ndarray,
     cfg: EngineConfig,
 ) -> tuple[np.ndarray, list[str]]:
-    """Zero of the re-priced net GEX profile nearest spot, per sample (NaN when none)."""
+    """Zero of the re-priced net GEX profile nearest spot, per sample (NaN when none).
+
+    A coarse sweep of ``flip_levels`` points brackets every sign change between non-zero
+    values (a level where GEX underflows to exactly 0 is no crossing); every bracket is
+    refined on ``_FINE_LEVELS`` points, each crossing there interpolated linearly, and the
+    root nearest spot wins.
+    """
     n_s = spot.size
     half = np.maximum(cfg.flip_range, 5.0 * sigma_rem / spot)
     unit = np.linspace(-1.0, 1.0, cfg.flip_levels)
     levels = spot[:, None] * (1.0 + half[:, None] * unit[None, :])  # (S, L)
     profile = _gex_profile(levels, tau, position, strike, iv)
+    rows, cells = np.nonzero(_crossings(profile))  # every bracketing cell of every sample
     flip = np.full(n_s, np.nan)
-    mid = cfg.flip_levels // 2
-    lo, hi, found = _nearest_crossing(levels, profile, mid)
-    if found.any():
-        rows = np.flatnonzero(found)
-        fine = np.linspace(0.0, 1.0, 16)
-        a, b = levels[rows, lo[rows]], levels[rows, hi[rows]]
-        fine_levels = a[:, None] + (b - a)[:, None] * fine[None, :]
+    if rows.size:
+        lo, hi = _brackets(profile)
+        a, b = levels[rows, lo[rows, cells]], levels[rows, hi[rows, cells]]
+        fine = np.linspace(0.0, 1.0, _FINE_LEVELS)
+        fine_levels = a[:, None] + (b - a)[:, None] * fine[None, :]  # (K, F)
         fine_profile = _gex_profile(fine_levels, tau[rows], position[rows], strike, iv)
-        flo, fhi, ffound = _nearest_crossing(fine_levels, fine_profile, 0)
-        r = np.arange(rows.size)
-        x0, x1 = fine_levels[r, flo], fine_levels[r, fhi]
-        y0, y1 = fine_profile[r, flo], fine_profile[r, fhi]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            root = np.where(y1 != y0, x0 - y0 * (x1 - x0) / (y1 - y0), x0)
-        flip[rows] = np.where(ffound, root, (a + b) / 2.0)
-    status = ["ok" if f else "no_flip_in_range" for f in found.tolist()]
+        roots = _nearest_root(fine_levels, fine_profile, spot[rows])  # (K,)
+        roots = np.where(np.isfinite(roots), roots, (a + b) / 2.0)  # the bracket's ends cross
+        distance = np.abs(roots - spot[rows])
+        best = np.full(n_s, np.inf)
+        np.minimum.at(best, rows, distance)
+        chosen = distance == best[rows]  # per sample, the root nearest spot
+        flip[rows[chosen]] = roots[chosen]
+    status = ["ok" if np.isfinite(f) else "no_flip_in_range" for f in flip.tolist()]
     return flip, status
+
+
+_FINE_LEVELS: Final = 16
+
+
+def _brackets(profile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the ends of each cell ``[i, i+1]``'s bracket.
+
+    The start is the last level at or before ``i`` with a non-zero value (0 if none), the end
+    is ``i + 1``, so a run of exact zeros sits inside one bracket.
+    """
+    n = profile.shape[1]
+    nonzero = (profile != 0) & np.isfinite(profile)
+    last = np.maximum.accumulate(np.where(nonzero, np.arange(n)[None, :], -1), axis=1)
+    lo = np.maximum(last[:, :-1], 0)
+    hi = np.broadcast_to(np.arange(1, n)[None, :], lo.shape)
+    return lo, hi
+
+
+def _crossings(profile: np.ndarray) -> np.ndarray:
+    """(rows, cells) True where the profile changes sign between non-zero values.
+
+    The cell ``[i, i+1]`` counts when ``profile[i + 1]`` is non-zero and of the opposite sign
+    to the last non-zero value at or before ``i``: zeros (underflow far from every strike, or
+    a level that hits a root exactly) are skipped, never counted as a sign of their own.
+    """
+    lo, _ = _brackets(profile)
+    sign = np.sign(np.where(np.isfinite(profile), profile, 0.0))
+    before = np.take_along_axis(sign, lo, axis=1)
+    return (before * sign[:, 1:]) < 0
+
+
+def _nearest_root(levels: np.ndarray, profile: np.ndarray, spot: np.ndarray) -> np.ndarray:
+    """Per row, the crossing nearest ``spot``, interpolated linearly in its fine cell."""
+    cross = _crossings(profile)
+    lo, hi = _brackets(profile)
+    r = np.arange(levels.shape[0])[:, None]
+    x0, x1 = levels[r, lo], levels[r, hi]
+    y0, y1 = profile[r, lo], profile[r, hi]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = x0 - y0 * (x1 - x0) / (y1 - y0)  # y0, y1 non-zero, opposite signs where crossing
+    distance = np.where(cross, np.abs(root - spot[:, None]), np.inf)
+    pick = np.argmin(distance, axis=1)
+    out: np.ndarray = np.where(np.isfinite(distance[r[:, 0], pick]), root[r[:, 0], pick], np.nan)
+    return out
 
 
 def _gex_profile(
@@ -539,19 +592,6 @@ def _gex_profile(
         gam = bs.gamma(lv, strike[None, None, :], tau[sl][:, None, None], iv[None, None, :])
         out[sl] = np.einsum("slc,sc->sl", gam, position[sl]) * MULTIPLIER * levels[sl] ** 2 * 0.01
     return out
-
-
-def _nearest_crossing(
-    levels: np.ndarray, profile: np.ndarray, centre: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row, the cell [i, i+1] where the profile changes sign nearest ``centre``."""
-    sign = np.sign(profile)
-    change = (sign[:, :-1] * sign[:, 1:] < 0) | ((sign[:, :-1] == 0) & (sign[:, 1:] != 0))
-    cells = np.arange(change.shape[1])
-    distance = np.where(change, np.abs(cells[None, :] + 0.5 - centre), np.inf)
-    lo = np.argmin(distance, axis=1)
-    found = np.isfinite(distance[np.arange(len(lo)), lo])
-    return lo, lo + 1, found
 
 
 def _magnet(
