@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
 from typing import Any
@@ -13,6 +14,13 @@ from flowframe.sources.base import Source
 __all__ = ["connect", "reset_default_source"]
 
 _default: Source | None = None
+# a digest of the environment's key when ``_default`` was built (None: no key), so a changed
+# or newly set key is noticed without keeping a second copy of the secret
+_default_key: str | None = None
+
+
+def _digest(key: str | None) -> str | None:
+    return None if key is None else hashlib.sha256(key.encode()).hexdigest()
 
 
 def connect(api_key: str | None = None, **kwargs: Any) -> Source:
@@ -32,13 +40,18 @@ def connect(api_key: str | None = None, **kwargs: Any) -> Source:
         With a key, a :class:`~flowframe.FlashAlpha` client. Without one, a
         :class:`~flowframe.Simulated` session, and one :class:`~flowframe.FlowframeWarning`
         saying so. Called with no arguments, the source is built once and kept, so the loaders'
-        ``source=None`` shares one client or one simulated session (and one warning).
+        ``source=None`` shares one client or one simulated session (and one warning). When
+        ``FLASHALPHA_API_KEY`` has been set, changed or removed since, the kept source is
+        closed and a new one built for the key now in the environment.
     """
-    global _default
+    global _default, _default_key
     plain = api_key is None and not kwargs
+    env_key = os.environ.get(API_KEY_ENV, "").strip() or None
     if plain and _default is not None:
-        return _default
-    key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "").strip() or None
+        if _digest(env_key) == _default_key:
+            return _default
+        reset_default_source()  # the key changed: honour it
+    key = api_key if api_key is not None else env_key
     source: Source
     if key is not None:
         from flowframe.sources.hosted import FlashAlpha
@@ -56,14 +69,14 @@ def connect(api_key: str | None = None, **kwargs: Any) -> Source:
         )
         source = sim
     if plain:
-        _default = source
+        _default, _default_key = source, _digest(env_key)
     return source
 
 
 def reset_default_source() -> None:
-    """Forget the source ``connect()`` kept (after setting or changing the key)."""
-    global _default
+    """Forget (and close) the source ``connect()`` kept; the next call builds a new one."""
+    global _default, _default_key
     close = getattr(_default, "close", None)
     if callable(close):
         close()
-    _default = None
+    _default, _default_key = None, None

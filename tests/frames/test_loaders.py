@@ -61,6 +61,25 @@ def test_a_key_means_the_hosted_client(
     assert KEY not in repr(source)
 
 
+def test_a_key_set_later_is_honoured(fresh_default: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a notebook: a cell without a key, then the key is set and connect() is called again
+    monkeypatch.delenv("FLASHALPHA_API_KEY", raising=False)
+    with pytest.warns(ff.FlowframeWarning, match="simulated"):
+        first = ff.connect()
+    assert isinstance(first, ff.Simulated)
+    monkeypatch.setenv("FLASHALPHA_API_KEY", KEY)
+    hosted = ff.connect()
+    assert isinstance(hosted, ff.FlashAlpha) and ff.connect() is hosted
+    monkeypatch.setenv("FLASHALPHA_API_KEY", KEY + "-other")
+    other = ff.connect()
+    assert isinstance(other, ff.FlashAlpha) and other is not hosted
+    assert hosted._client.is_closed  # the replaced client was closed
+    assert KEY not in repr(vars(default))  # only a digest of the key is kept
+    monkeypatch.delenv("FLASHALPHA_API_KEY")
+    with pytest.warns(ff.FlowframeWarning, match="simulated"):
+        assert isinstance(ff.connect(), ff.Simulated)
+
+
 def test_connect_with_arguments_builds_a_new_source(fresh_default: None) -> None:
     with pytest.warns(ff.FlowframeWarning):
         sim = ff.connect(seed=3, date="2026-09-18", now="11:00", scale=0.02)

@@ -10,8 +10,10 @@ control time.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable
+from typing import Final
 
 import pandas as pd
 
@@ -21,20 +23,55 @@ from flowframe._session import latest_weekday, session_bounds
 __all__ = ["SessionClock", "latest_weekday", "session_bounds"]
 
 
+NOW_FORMS: Final = (
+    "a time of day in ET: 'HH:MM', 'HH:MM:SS' (24-hour) or '4pm', '9:45am'; "
+    "a date and time: 'YYYY-MM-DD HH:MM' (naive = ET) or ISO 8601 with an offset; "
+    "a datetime.datetime or a pandas.Timestamp"
+)
+_TWELVE_HOUR = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?$", re.IGNORECASE)
+_DATED = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]|$)")
+
+
 def _parse_now(date: dt.date, now: str | dt.datetime | pd.Timestamp) -> pd.Timestamp:
+    """Read ``now`` (see :data:`NOW_FORMS`) as a UTC timestamp; ValueError naming the forms."""
     if isinstance(now, str):
         text = now.strip()
-        try:
-            clock = dt.time.fromisoformat(text)
-        except ValueError:
-            stamp = pd.Timestamp(text)
-        else:
+        clock = _time_of_day(text)
+        if clock is not None:
             return pd.Timestamp(dt.datetime.combine(date, clock), tz=ET).tz_convert("UTC")
-    else:
+        if not _DATED.match(text):
+            raise ValueError(f"now={now!r} is not a time flowframe reads; use {NOW_FORMS}")
+        try:
+            stamp = pd.Timestamp(text)
+        except ValueError as exc:
+            raise ValueError(
+                f"now={now!r} is not a time flowframe reads ({exc}); use {NOW_FORMS}"
+            ) from None
+    elif isinstance(now, dt.datetime | pd.Timestamp):
         stamp = pd.Timestamp(now)
+    else:
+        raise ValueError(f"now={now!r} is not a time flowframe reads; use {NOW_FORMS}")
+    if pd.isna(stamp):
+        raise ValueError(f"now={now!r} is not a time flowframe reads; use {NOW_FORMS}")
     if stamp.tz is None:
         stamp = stamp.tz_localize(ET)  # a naive time of day reads as Eastern time
     return stamp.tz_convert("UTC")
+
+
+def _time_of_day(text: str) -> dt.time | None:
+    """Read 'HH:MM[:SS]' (24-hour) or '4pm' / '9:45 am'; None when it is neither."""
+    match = _TWELVE_HOUR.match(text)
+    if match:
+        hour, minute = int(match[1]), int(match[2] or 0)
+        if not 1 <= hour <= 12 or minute > 59:
+            raise ValueError(f"now={text!r} is not a time of day; use {NOW_FORMS}")
+        return dt.time(hour % 12 + (12 if match[3].lower() == "p" else 0), minute)
+    if (":" not in text and not text.isdigit()) or _DATED.match(text):
+        return None
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"now={text!r} is not a time of day; use {NOW_FORMS}") from None
 
 
 class SessionClock:

@@ -211,6 +211,33 @@ def test_clock_arguments() -> None:
         SessionClock(20260918, now="10:00")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("now", "wall"),
+    [
+        ("4pm", "16:00"),
+        ("4:15 PM", "16:15"),
+        ("9:45am", "09:45"),
+        ("12pm", "12:00"),
+        ("14:45:30", "14:45:30"),
+        ("1445", "14:45"),
+        (f"{DAY} 14:45", "14:45"),
+        (f"{DAY}T18:45:00Z", "14:45"),
+    ],
+)
+def test_now_reads_every_documented_form(now: str, wall: str) -> None:
+    clock = SessionClock(DAY, now=now)
+    assert clock.now() == pd.Timestamp(f"{DAY} {wall}", tz="America/New_York")
+
+
+@pytest.mark.parametrize("now", ["4 o'clock", "tomorrow", "25:00", "13pm", "0001-01-01x", "5"])
+def test_a_time_the_clock_cannot_read_names_the_accepted_forms(now: str) -> None:
+    # "4pm" used to parse as 0001-01-01 16:00 and fail later with OutOfBoundsDatetime
+    with pytest.raises(ValueError, match=r"now=.* use a time of day in ET: 'HH:MM'.*'4pm'"):
+        SessionClock(DAY, now=now)
+    with pytest.raises(ValueError, match=r"is not a time"):
+        Simulated(seed=1, date=DAY, now=now, scale=0.02)
+
+
 def test_before_the_open_everything_degrades() -> None:
     sim = Simulated(seed=1, date=DAY, now="09:00", scale=0.02)
     assert sim.get_hedge_flow("SPX")["bars"] == []
