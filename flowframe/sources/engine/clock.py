@@ -82,8 +82,10 @@ class SessionClock:
     date : datetime.date or str
         The session date (America/New_York); a string is ``"YYYY-MM-DD"``.
     now : str, datetime or Timestamp, optional
-        Freeze the clock here. A string like ``"14:45"`` is an ET time on ``date``; a full
-        timestamp is taken as given (naive = ET).
+        Freeze the clock here. A string like ``"14:45"`` or ``"4pm"`` is an ET time on
+        ``date``; a full timestamp is taken as given (naive = ET). With neither ``now`` nor
+        ``speed``, a session date before today (ET) is frozen at its close, so a past day's
+        tape shows that whole day; today's (or a later) date follows the real clock.
     speed : float, optional
         Run from the open at this multiple of real time (``start`` overrides the open).
     start : str, datetime or Timestamp, optional
@@ -119,6 +121,8 @@ class SessionClock:
         self.date = date
         self.open, self.close = session_bounds(date)
         self._frozen = _parse_now(date, now) if now is not None else None
+        if now is None and speed is None and date < pd.Timestamp.now(tz=ET).date():
+            self._frozen = self.close  # a past day: the real clock would show nothing of it
         self.speed = speed
         self._wall = wall or time.monotonic
         self._origin = _parse_now(date, start) if start is not None else self.open

@@ -52,8 +52,9 @@ class Local(EndpointMethods[Payload]):
     expiration : str or datetime.date
         The expiry (and session) date, ``YYYY-MM-DD``.
     now, speed : optional
-        Freeze the session clock (``now="14:45"``, ET) or run it from the open at ``speed``
-        times real time; real time when neither is given. See :class:`SessionClock`.
+        Freeze the session clock (``now="14:45"`` or ``"4pm"``, ET) or run it from the open
+        at ``speed`` times real time. With neither, a past session date is frozen at its
+        close (the whole day shows) and today's follows real time. See :class:`SessionClock`.
     config : EngineConfig, optional
         The engine's switchable choices (OI weight, dealer prior, flip sweep).
     clock : SessionClock, optional

@@ -238,6 +238,21 @@ def test_a_time_the_clock_cannot_read_names_the_accepted_forms(now: str) -> None
         Simulated(seed=1, date=DAY, now=now, scale=0.02)
 
 
+def test_a_past_days_tape_without_now_shows_that_day_frozen_at_its_close() -> None:
+    # it used to follow the real clock: empty frames stamped with today's as_of
+    market = Simulated(seed=1, date=DAY, scale=0.02).market("SPY")  # (Simulated: 15:00)
+    local = ff.Local(
+        chain=market.chain, tape=market.tape, spot=market.spot, symbol="SPY", expiration=DAY
+    )
+    close = pd.Timestamp(f"{DAY} 16:00", tz="America/New_York")
+    assert not local.clock.running and local.clock.now() == close
+    assert "frozen at 2026-09-18 16:00:00 ET" in repr(local.clock)
+    hf = ff.hedge_flow("SPY", minutes=390, source=local)
+    assert len(hf) == 780 and hf.attrs["as_of"] == close
+    today = pd.Timestamp.now(tz="America/New_York").date()
+    assert SessionClock(today).running  # today's session follows the real clock
+
+
 def test_before_the_open_everything_degrades() -> None:
     sim = Simulated(seed=1, date=DAY, now="09:00", scale=0.02)
     assert sim.get_hedge_flow("SPX")["bars"] == []
