@@ -14,6 +14,7 @@ give equal objects.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -21,7 +22,8 @@ import pandas as pd
 import xarray as xr
 
 from flowframe._constants import SIDES
-from flowframe._params import validate_choice
+from flowframe._params import validate_choice, validate_symbol
+from flowframe.errors import FlowframeWarning
 from flowframe.frames.grid import (
     heatmap_from_json,
     heatmap_from_payload,
@@ -52,7 +54,21 @@ def _resolve(source: Source | None) -> Source:
 
 
 def _body(src: Source, endpoint: str, symbol: str, **params: Any) -> Any:
-    """Fetch one body: its bytes from the hosted client, the decoded payload from others."""
+    """Fetch one body: its bytes from the hosted client, the decoded payload from others.
+
+    A source that says which symbols it holds (``symbols``, as the local sources do) and does
+    not hold this one answers with empty bars, as the hosted API does for an unknown symbol;
+    the loader says so with a :class:`~flowframe.FlowframeWarning` instead of handing back an
+    empty frame without a word.
+    """
+    held = getattr(src, "symbols", None)
+    if isinstance(held, tuple) and validate_symbol(symbol) not in held:
+        warnings.warn(
+            f"{source_name(src)} holds no data for {validate_symbol(symbol)!r} (it holds "
+            f"{', '.join(map(str, held))}): the {endpoint} answer is empty",
+            FlowframeWarning,
+            stacklevel=3,
+        )
     if isinstance(src, BytesSource):
         body: object = src.get_raw(endpoint, symbol, **params)
         if isinstance(body, bytes | bytearray | memoryview | str):

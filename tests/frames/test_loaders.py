@@ -382,3 +382,27 @@ def test_docstring_examples_run(module: str) -> None:
     assert results.failed == 0
     if module.endswith("loaders"):
         assert results.attempted >= 6 * 3  # every loader has runnable examples
+
+
+@pytest.mark.parametrize("loader", [ff.hedge_flow, ff.series, ff.heatmap, ff.strike_flow])
+def test_a_symbol_the_local_source_does_not_hold_is_said(loader: Any) -> None:
+    # it used to come back as 0 rows without a word
+    sim = ff.Simulated(seed=1, date="2026-09-18", now="12:00", scale=0.02)
+    with pytest.warns(ff.FlowframeWarning, match=r"holds no data for 'XYZ' \(it holds SPX, SPY"):
+        empty = loader("xyz", source=sim)
+    assert (len(empty) if isinstance(empty, pd.DataFrame) else empty.sizes["bar"]) == 0
+    market = sim.market("SPY")
+    local = ff.Local(
+        chain=market.chain,
+        tape=market.tape,
+        spot=market.spot,
+        symbol="SPY",
+        expiration="2026-09-18",
+        now="12:00",
+    )
+    with pytest.warns(
+        ff.FlowframeWarning, match=r"Local\(SPY 2026-09-18\) holds no data for 'QQQ'"
+    ):
+        loader("QQQ", source=local)
+    held = loader("spy", source=local)  # a symbol it holds: no warning (warnings are errors)
+    assert (len(held) if isinstance(held, pd.DataFrame) else held.sizes["bar"]) > 0

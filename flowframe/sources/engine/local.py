@@ -143,6 +143,11 @@ class Local(EndpointMethods[Payload]):
         return other
 
     @property
+    def symbols(self) -> tuple[str]:
+        """The symbols this source holds: its one symbol."""
+        return (self.symbol,)
+
+    @property
     def quota(self) -> None:
         """Local sources have no quota."""
         return None
