@@ -62,8 +62,8 @@ def _body(src: Source, endpoint: str, symbol: str, **params: Any) -> Any:
     empty frame without a word.
     """
     held = getattr(src, "symbols", None)
-    wanted = validate_symbol(symbol) if isinstance(held, tuple) else None
-    if wanted is not None and wanted not in held:
+    wanted = validate_symbol(symbol)
+    if isinstance(held, tuple) and wanted not in held:
         warnings.warn(
             f"{source_name(src)} holds no data for {wanted!r} (it holds "
             f"{', '.join(map(str, held))}): the {endpoint} answer is empty",
