@@ -56,6 +56,15 @@ _INK: Final = "#444444"
 _MUTED: Final = "#777777"
 _DEGRADED: Final = "#999999"
 _e = html.escape
+#: How the setup's confidence and the odds beside it relate, as the full card says it.
+_ODDS_NOTE: Final = (
+    "Confidence grades how clearly dealer positioning meets the setup's conditions; the "
+    "percentages are a model's odds for the close, with no dealer flow in them. The pin and "
+    "range odds answer other questions than the setup's: pin = close within half a strike "
+    "of the magnet; the range bands are fixed at the open."
+)
+#: Added when the setup carries its own odds (flowframe's engine): the rule that ties them.
+_ODDS_RULE: Final = " A setup whose own odds of paying are below 25% is never rated high."
 
 
 # The attributes the card reads, as read-only properties (the snapshot's blocks are frozen
@@ -82,7 +91,16 @@ class _Flow(Protocol):
     def description(self) -> str | None: ...
 
 
+class _PlayOdds(Protocol):
+    @property
+    def value(self) -> float: ...
+    @property
+    def zone(self) -> str: ...
+
+
 class _Verdict(Protocol):
+    @property
+    def odds(self) -> _PlayOdds | None: ...
     @property
     def display_name(self) -> str | None: ...
     @property
@@ -254,7 +272,11 @@ def snapshot_card(snap: CardSnapshot, *, compact: bool = False) -> str:
 
 
 def _odds(snap: CardSnapshot, *, bands: bool) -> list[str]:
-    """Return ``pin 49%``-style items (1 and 2 sigma with their bands when ``bands``)."""
+    """Return ``pin 49%``-style items (1 and 2 sigma with their bands when ``bands``).
+
+    The range bands are fixed at the open; when spot has left one, the item says so (a 0%
+    there is about the open's band, not about the play on the card).
+    """
     pr = snap.probabilities
     if pr is None:
         return []
@@ -266,10 +288,28 @@ def _odds(snap: CardSnapshot, *, bands: bool) -> list[str]:
         if item is None or item.value is None:
             continue
         band = ""
-        if bands and item.low is not None and item.high is not None:
-            band = f" [{item.low:,.2f} – {item.high:,.2f}]"
-        out.append(f"{name} <b>{item.value:.0%}</b>{band}")
+        known = item.low is not None and item.high is not None
+        if bands and known:
+            where = "within" if name == "pin" else "set at the open"
+            band = f" [{where} {item.low:,.2f} – {item.high:,.2f}]"
+        left = (
+            name != "pin"
+            and known
+            and snap.spot is not None
+            and not (item.low <= snap.spot <= item.high)  # type: ignore[operator]
+        )
+        note = " <i>(spot has left this band)</i>" if left else ""
+        out.append(f"{name} <b>{item.value:.0%}</b>{band}{note}")
     return out
+
+
+def _verdict_words(p: _Verdict, symbol: str | None) -> str:
+    """Return ``(high confidence; pays if SPX closes 5786.20–5813.80: 41%)``-style text."""
+    words = f"{_e(p.confidence or 'n/a')} confidence"
+    if p.odds is not None:
+        who = _e(symbol or "spot")
+        words += f"; pays if {who} closes {_e(p.odds.zone)}: <b>{p.odds.value:.0%}</b>"
+    return f" ({words})"
 
 
 def _inline_details(snap: CardSnapshot) -> list[str]:
@@ -279,8 +319,7 @@ def _inline_details(snap: CardSnapshot) -> list[str]:
     if s is not None and s.primary is not None:
         p = s.primary
         parts.append(
-            f" &middot; setup: <b>{_e(p.display_name or '?')}</b>"
-            f" ({_e(p.confidence or 'n/a')} confidence)"
+            f" &middot; setup: <b>{_e(p.display_name or '?')}</b>" + _verdict_words(p, snap.symbol)
         )
     parts.extend(f" &middot; {item}" for item in _odds(snap, bands=False))
     return parts
@@ -300,9 +339,9 @@ def _detail_blocks(snap: CardSnapshot) -> list[str]:
         alts = ", ".join(_e(a.display_name or "?") for a in s.alternatives)
         anti = ", ".join(_e(a.display_name or "?") for a in s.anti_setups)
         parts.append(
-            f"<div class='ff-setup'>setup: <b>{_e(p.display_name or '?')}</b> "
-            f"({_e(p.confidence or 'n/a')} confidence)"
-            f"<ul style='margin:2px 0'>{met}{failed}</ul>"
+            f"<div class='ff-setup'>setup: <b>{_e(p.display_name or '?')}</b>"
+            + _verdict_words(p, snap.symbol)
+            + f"<ul style='margin:2px 0'>{met}{failed}</ul>"
             + (f"<div>strikes: {hint}</div>" if hint else "")
             + (f"<div>alternatives: {alts}</div>" if alts else "")
             + (f"<div>avoid: {anti}</div>" if anti else "")
@@ -310,7 +349,11 @@ def _detail_blocks(snap: CardSnapshot) -> list[str]:
         )
     if snap.probabilities is not None:
         odds = " &middot; ".join(_odds(snap, bands=True))
-        parts.append(f"<div class='ff-odds'>odds: {odds}</div>")
+        rule = _ODDS_RULE if s is not None and s.primary is not None and s.primary.odds else ""
+        parts.append(
+            f"<div class='ff-odds'>odds at the close: {odds}"
+            f"<div style='color:{_MUTED};font-size:0.9em'>{_ODDS_NOTE}{rule}</div></div>"
+        )
     levels = [f"{_words(name)} {v:,.2f}" for name, v in snap.levels.items() if v is not None]
     if levels:
         joined = " &middot; ".join(levels)

@@ -13,7 +13,8 @@ used (published bodies show both 64.1 and 0.64; a value in [0, 1] is read as a f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -25,13 +26,16 @@ from flowframe.frames.card import SEVERITY_COLORS, snapshot_card
 from flowframe.frames.checks import read_timestamp
 
 __all__ = [
+    "Condition",
     "FlowDirection",
     "Headline",
+    "PlayOdds",
     "Probabilities",
     "Probability",
     "Setup",
     "SetupVerdict",
     "Snapshot",
+    "snapshots_frame",
 ]
 
 Status = Literal["live", "session_closed", "no_zero_dte"]
@@ -129,9 +133,154 @@ class FlowDirection:
         )
 
 
+_OPS: Final = (">=", "<=", ">", "<", "=", "in", "is")
+_COMPARISON: Final = re.compile(
+    r"^(?P<id>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op>>=|<=|>|<|=)\s*(?P<threshold>[^\s()]+)"
+    r"(?:\s+\(is (?P<value>[^)]*)\))?$"
+)
+
+
+_NUMBER: Final = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def _scalar(text: str) -> float | str:
+    """Return ``text`` as a float when it is a decimal number, else the text itself."""
+    return float(text) if _NUMBER.match(text) else text
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One condition of a setup verdict, machine-readable.
+
+    Attributes
+    ----------
+    id : str
+        Stable within the play (``"pin_score"``; the Wait verdict's reasons have ids such as
+        ``"inputs_not_finite"``).
+    text : str
+        The audit line as the body wrote it (``"pin_score > 65 (is 71)"``).
+    met : bool
+        Whether it held.
+    value : float, str, bool or None
+        What the state showed, in the rule's unit; None when the body did not say.
+    op : str or None
+        ``">", ">=", "<", "<=", "=", "in"`` (``threshold`` is ``[low, high]``), ``"is"``
+        (a yes/no rule), or None when the text names no comparison.
+    threshold : float, str, bool, list or None
+        What ``value`` is compared with.
+    margin : float or None
+        How far the value clears (> 0) or misses (< 0) the threshold in the rule's scale,
+        in [-1, 1] (local engine only).
+    """
+
+    id: str
+    text: str
+    met: bool
+    value: float | str | bool | None = None
+    op: str | None = None
+    threshold: float | str | bool | list[float] | None = None
+    margin: float | None = None
+
+    @classmethod
+    def from_text(cls, text: str, met: bool) -> Condition:
+        """Read a condition from its text alone (a hosted body sends only the texts).
+
+        ``"pin_score > 65"`` gives id ``pin_score``, op ``>``, threshold 65.0; an audit suffix
+        ``"(is 71)"`` gives the value. Any other text keeps a slug of itself as its id, with
+        op, threshold and value None: nothing is guessed.
+        """
+        match = _COMPARISON.match(text.strip())
+        if match is None:
+            return cls(_slug(text) or "condition", text, met)
+        value = match["value"]
+        return cls(
+            match["id"],
+            text,
+            met,
+            value=None if value is None else _scalar(value),
+            op=match["op"],
+            threshold=_scalar(match["threshold"]),
+        )
+
+    @classmethod
+    def from_block(cls, block: Any, where: str) -> Condition:
+        """Read one structured condition (``{"id", "text", "met", ...}``)."""
+        if not isinstance(block, Mapping):
+            raise SchemaError(f"snapshot field {where} must be an object")
+        ident, text, met = block.get("id"), block.get("text"), block.get("met")
+        if not isinstance(ident, str) or not isinstance(text, str) or not isinstance(met, bool):
+            raise SchemaError(
+                f"snapshot field {where} needs 'id' and 'text' (strings) and 'met' (a bool)"
+            )
+        op = block.get("op")
+        if op is not None and op not in _OPS:
+            raise SchemaError(f"snapshot field {where}.op must be one of {_OPS}, got {op!r}")
+        margin = _num(block, "margin", where)
+        return cls(ident, text, met, block.get("value"), op, block.get("threshold"), margin)
+
+
+@dataclass(frozen=True, slots=True)
+class PlayOdds:
+    """The model odds that a play pays at the close, and its profit zone.
+
+    Attributes
+    ----------
+    value : float
+        Probability in [0, 1] (lognormal at the ATM IV, no dealer flow in it).
+    low, high : float or None
+        The profit zone's ends in points; None for an open side. For a straddle the zone is
+        *outside* ``[low, high]``.
+    event : str or None
+        What is counted (``"close inside the fly's break-evens"``).
+    """
+
+    value: float
+    low: float | None
+    high: float | None
+    event: str | None
+
+    @classmethod
+    def from_block(cls, block: Any, where: str) -> PlayOdds | None:
+        """Read a verdict's ``odds`` block (None when the body has none)."""
+        if block is None:
+            return None
+        if not isinstance(block, Mapping):
+            raise SchemaError(f"snapshot field {where} must be an object or null")
+        value = _num(block, "value", where)
+        if value is None or not 0.0 <= value <= 1.0:
+            raise SchemaError(f"snapshot field {where}.value must be a probability in [0, 1]")
+        return cls(
+            value,
+            _num(block, "low", where),
+            _num(block, "high", where),
+            _text(block, "event", where),
+        )
+
+    @property
+    def zone(self) -> str:
+        """The profit zone in words (``"5786.20-5813.80"``, ``"above 5790.10"``)."""
+        lo, hi = self.low, self.high
+        if lo is not None and hi is not None:
+            return f"{lo:,.2f}–{hi:,.2f}"
+        if lo is not None:
+            return f"above {lo:,.2f}"
+        if hi is not None:
+            return f"below {hi:,.2f}"
+        return "anywhere"
+
+
 @dataclass(frozen=True, slots=True)
 class SetupVerdict:
-    """One play the rules engine judged, with the conditions behind the verdict."""
+    """One play the rules engine judged, with the conditions behind the verdict.
+
+    ``conditions`` holds every condition, met or not, as :class:`Condition` records: read from
+    the body's ``conditions`` list when it sends one (flowframe's engine does), else from the
+    texts of ``conditions_met`` and ``conditions_failed`` (the hosted API sends only those).
+    """
 
     display_name: str | None
     confidence: str | None
@@ -139,6 +288,9 @@ class SetupVerdict:
     conditions_failed: tuple[str, ...]
     strikes_hint: dict[str, float]
     thesis: str | None
+    key: str | None = None
+    conditions: tuple[Condition, ...] = ()
+    odds: PlayOdds | None = None
 
     @classmethod
     def from_block(cls, block: Any, where: str) -> SetupVerdict:
@@ -148,16 +300,46 @@ class SetupVerdict:
         hint = block.get("strikes_hint") or {}
         if not isinstance(hint, Mapping):
             raise SchemaError(f"snapshot field {where}.strikes_hint must be an object")
+        met = _texts(block, "conditions_met", where)
+        failed = _texts(block, "conditions_failed", where)
+        structured = block.get("conditions")
+        if structured is None:
+            conditions = tuple(Condition.from_text(t, True) for t in met) + tuple(
+                Condition.from_text(t, False) for t in failed
+            )
+        elif isinstance(structured, list):
+            conditions = tuple(
+                Condition.from_block(c, f"{where}.conditions[{i}]")
+                for i, c in enumerate(structured)
+            )
+        else:
+            raise SchemaError(f"snapshot field {where}.conditions must be a list")
         return cls(
             display_name=_text(block, "display_name", where),
             confidence=_text(block, "confidence", where),
-            conditions_met=_texts(block, "conditions_met", where),
-            conditions_failed=_texts(block, "conditions_failed", where),
+            conditions_met=met,
+            conditions_failed=failed,
             strikes_hint={
                 str(k): v for k in hint if (v := _num(hint, k, f"{where}.strikes_hint")) is not None
             },
             thesis=_text(block, "thesis", where),
+            key=_text(block, "key", where),
+            conditions=conditions,
+            odds=PlayOdds.from_block(block.get("odds"), f"{where}.odds"),
         )
+
+    def conditions_frame(self) -> pd.DataFrame:
+        """Return the conditions as a table, one row each.
+
+        Columns ``id, text, met`` (bool), ``value, op, threshold`` (object: numbers, labels or
+        None) and ``margin`` (float64, NaN where the body gave none).
+        """
+        columns = ["id", "text", "met", "value", "op", "threshold", "margin"]
+        rows = [[getattr(c, name) for name in columns] for c in self.conditions]
+        frame = pd.DataFrame(rows, columns=columns).astype(
+            {"id": "str", "text": "str", "met": bool, "margin": np.float64}
+        )
+        return frame.astype({"value": object, "op": object, "threshold": object})
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +520,71 @@ class Snapshot:
         block = _block(self.raw, "regime") or {}
         return _text(block, "label", "regime")
 
+    # ------------------------------------------------------------------ tables
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the snapshot as one flat row: every scalar of the body, by dotted path.
+
+        The row starts with ``symbol, as_of`` (a UTC ``pd.Timestamp`` or None), ``status``,
+        ``source`` and ``spot``; then every number, string and bool of the body's blocks under
+        its path (``"regime.gamma_flip"``, ``"exposures.net_gex"``,
+        ``"pin_risk.components.oi_score"``). The setup is summarised as
+        ``setup.primary.key/display_name/confidence/conditions_met/conditions_failed`` (the
+        last two are counts) and ``setup.alternatives`` / ``setup.anti_setups`` (their keys,
+        comma-joined), and the probabilities are the typed ones (fractions in [0, 1], as
+        :attr:`probabilities` reads them, so ``"probabilities.pin.value"`` does not depend on
+        whether the source sent 0.64 or 64). ``headline.promoted.pin_probability_pct`` is a
+        percentage, as :attr:`headline` reads it.
+
+        Left out, and kept in :attr:`raw` / :attr:`strikes`: lists (the per-strike table, the
+        condition texts, ``band`` pairs, which ``low`` / ``high`` repeat) and the verdicts'
+        free text (thesis, strikes hints). A degraded snapshot (session closed, no 0DTE) has
+        fewer keys; stacking rows fills what one lacks with NaN (:func:`snapshots_frame`).
+        """
+        row: dict[str, Any] = {
+            "symbol": self.symbol,
+            "as_of": self.as_of,
+            "status": self.status,
+            "source": self.source,
+            "spot": self.spot,
+        }
+        skip = {"symbol", "as_of", "underlying_price", "strikes", "setup", "probabilities"}
+        for key, value in self.raw.items():
+            if key not in skip:
+                _flatten(key, value, row)
+        if self.headline is not None:
+            pin = self.headline.promoted.get("pin_probability_pct")
+            if pin is not None:
+                row["headline.promoted.pin_probability_pct"] = pin
+        if self.setup is not None:
+            primary = self.setup.primary
+            if primary is not None:
+                row["setup.primary.key"] = primary.key
+                row["setup.primary.display_name"] = primary.display_name
+                row["setup.primary.confidence"] = primary.confidence
+                row["setup.primary.conditions_met"] = len(primary.conditions_met)
+                row["setup.primary.conditions_failed"] = len(primary.conditions_failed)
+                if primary.odds is not None:
+                    row["setup.primary.odds"] = primary.odds.value
+            for name in ("alternatives", "anti_setups"):
+                verdicts = getattr(self.setup, name)
+                row[f"setup.{name}"] = ",".join(v.key or v.display_name or "?" for v in verdicts)
+        if self.probabilities is not None:
+            for name in ("pin", "range_1sigma", "range_2sigma"):
+                p = getattr(self.probabilities, name)
+                if p is not None:
+                    for part in ("value", "low", "high", "calibration_method"):
+                        row[f"probabilities.{name}.{part}"] = getattr(p, part)
+        return row
+
+    def to_series(self) -> pd.Series:
+        """Return :meth:`to_dict` as a Series named by ``as_of`` (object dtype).
+
+        ``pd.DataFrame([s.to_series() for s in snapshots])`` stacks a day of snapshots, one
+        row each; :func:`snapshots_frame` does that and gives each column its own dtype.
+        """
+        return pd.Series(self.to_dict(), name=self.as_of, dtype=object)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Snapshot):
             return NotImplemented
@@ -360,6 +607,60 @@ class Snapshot:
     def _repr_html_(self) -> str:
         # the one card renderer, shared with the live headline and the demo report
         return snapshot_card(self)
+
+
+def _flatten(path: str, value: Any, row: dict[str, Any]) -> None:
+    """Add the scalars under ``value`` to ``row`` by dotted path (lists are left out)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _flatten(f"{path}.{key}", item, row)
+    elif value is None or isinstance(value, str | bool | int | float):
+        row[path] = value
+
+
+def snapshots_frame(snapshots: Iterable[Snapshot]) -> pd.DataFrame:
+    """Stack snapshots into a DataFrame, one row each (:meth:`Snapshot.to_dict`).
+
+    Parameters
+    ----------
+    snapshots : iterable of Snapshot
+        For instance one per minute of a session (``src.at(t)`` for each ``t``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``as_of`` (UTC); columns in first-seen order, each with the dtype its
+        values share: float64 for numbers (NaN where a snapshot lacks the field or sent
+        null), the nullable ``boolean`` for flags, ``str`` for texts, object for a mix.
+
+    Examples
+    --------
+    >>> src = ff.Simulated(now="15:00")  # doctest: +SKIP
+    >>> times = pd.date_range("2026-09-18 10:00", "2026-09-18 15:00", freq="30min",
+    ...                       tz="America/New_York")  # doctest: +SKIP
+    >>> day = snapshots_frame(ff.snapshot("SPX", source=src.at(t)) for t in times)
+    ... # doctest: +SKIP
+    >>> day[["spot", "regime.label", "setup.primary.key"]]  # doctest: +SKIP
+    """
+    rows = [s.to_dict() for s in snapshots]
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    data: dict[str, Any] = {}
+    for name in columns:
+        values = [row.get(name) for row in rows]
+        present = [v for v in values if v is not None]
+        if name == "as_of":
+            data[name] = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
+        elif present and all(isinstance(v, bool) for v in present):
+            data[name] = pd.array(values, dtype="boolean")
+        elif present and all(isinstance(v, int | float) for v in present):
+            data[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        elif all(isinstance(v, str) for v in present):
+            data[name] = pd.array(values, dtype="str")
+        else:
+            data[name] = pd.array(values, dtype=object)
+    return pd.DataFrame(data, index=pd.RangeIndex(len(rows))).set_index("as_of")
 
 
 def snapshot_from_payload(payload: Any, *, source: str | None = None) -> Snapshot:

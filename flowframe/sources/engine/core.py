@@ -40,11 +40,15 @@ rule, [CHOICE] = flowframe's documented choice where none is published):
   of the magnet, at the ATM IV and the time left, as a percentage.
 - Remaining sigma: ``sigma_rem$ = S * atm_iv * sqrt(tau)``; ``tau`` on the trading clock
   (minutes to 16:00 / (252*390)), floored at one minute.
+- IVs [CHOICE]: greeks, ``atm_iv`` and every vol above are on the trading clock. A chain's
+  IVs on the calendar clock (``iv_clock="calendar"``: ``T = seconds to 16:00 / (365*86400)``)
+  are converted first, keeping total variance: ``iv * sqrt(252*390 / (365*1440))``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -53,15 +57,17 @@ import pandas as pd
 from scipy.special import ndtr
 
 from flowframe._session import SESSION_LENGTH, SESSION_MINUTES, is_session_day, session_open
-from flowframe.errors import SchemaError
+from flowframe.errors import FlowframeWarning, SchemaError
 from flowframe.sources.engine import greeks as bs
 from flowframe.sources.engine.classify import Classification, classify_tape
 from flowframe.sources.engine.schemas import (
     CHAIN_COLUMNS,
+    IV_CLOCK_ATTR,
     MULTIPLIER,
     RIGHTS,
     SAMPLE_SECONDS,
     TAPE_COLUMNS,
+    IvClock,
 )
 
 __all__ = ["EngineConfig", "SessionState", "completed_samples", "compute_session"]
@@ -117,6 +123,32 @@ class EngineConfig:
             raise ValueError(f"flip_levels={self.flip_levels!r} is not allowed; use 8 or more")
 
 
+@dataclass(frozen=True, slots=True)
+class InputNote:
+    """Input the engine did not use as given, counted by reason (see :func:`compute_session`).
+
+    Attributes
+    ----------
+    input : {"spot", "tape"}
+        Which input.
+    reason : str
+        A stable identifier: ``"spot_not_finite"``, ``"before_first_spot"``,
+        ``"tape_outside_session"``, ``"tape_not_in_chain"``.
+    count : int
+        How many (``unit``).
+    unit : {"prices", "samples", "prints"}
+        What ``count`` counts.
+    action : str
+        What the engine did with them, in words.
+    """
+
+    input: str
+    reason: str
+    count: int
+    unit: str
+    action: str
+
+
 @dataclass
 class SessionState:
     """Arrays for one session; rows are the 780 samples, columns contracts or strikes.
@@ -160,12 +192,13 @@ class SessionState:
     pin_probability_pct: np.ndarray
     regime: list[str]
     max_pain: np.ndarray
-    chain: pd.DataFrame
+    chain: pd.DataFrame  # as checked, IVs on the trading clock (attrs["iv_clock"] == "trading")
     classification: Classification
     config: EngineConfig
     traded_contracts: np.ndarray  # (S, C) cumulative contracts traded since the open
     spread_pct: np.ndarray  # (S, C) last quoted (ask - bid) / mid in %, NaN before a quote
     position: np.ndarray  # (S, C) dealer contracts (+ long) under the configured prior
+    notes: tuple[InputNote, ...] = ()  # input not used as given, by reason (empty when none)
 
     @property
     def hf_all(self) -> np.ndarray:
@@ -230,7 +263,7 @@ def _check_chain(chain: pd.DataFrame) -> pd.DataFrame:
     if (out["oi"] < 0).any() or out["oi"].isna().any():
         raise SchemaError("chain oi must be >= 0 (settled open interest in contracts)")
     if not (out["iv"] > 0).all():
-        raise SchemaError("chain iv must be > 0 (decimal, annualised on the trading clock)")
+        raise SchemaError("chain iv must be > 0 (implied vol as a decimal: 0.15 is 15%)")
     if out.duplicated(["strike", "right"]).any():
         raise SchemaError("chain lists a (strike, right) twice")
     return out.sort_values(["right", "strike"], kind="stable").reset_index(drop=True)
@@ -254,7 +287,18 @@ def _check_tape(tape: pd.DataFrame) -> pd.DataFrame:
     return tape
 
 
-def _spot_series(spot: pd.Series | pd.DataFrame) -> pd.Series:
+def _spot_series(spot: pd.Series | pd.DataFrame) -> tuple[pd.Series, int]:
+    """Return the spot path sorted, its prices as float64 with gaps removed, and the gaps.
+
+    A gap is a price that is NaN or not finite. It is removed from the path, so that the
+    engine's "last price at or before" read carries the price before it forward (the path is
+    forward-filled); the count is returned so the caller can report it.
+
+    Raises
+    ------
+    SchemaError
+        Not a Series/DataFrame of prices on tz-aware times, empty, or with no finite price.
+    """
     if isinstance(spot, pd.DataFrame):
         if "spot" not in spot.columns:
             raise SchemaError("spot DataFrame needs a 'spot' column")
@@ -267,7 +311,76 @@ def _spot_series(spot: pd.Series | pd.DataFrame) -> pd.Series:
         raise SchemaError("spot must be indexed by tz-aware times")
     if spot.empty:
         raise SchemaError("spot path is empty")
-    return spot.sort_index().astype(np.float64)
+    try:
+        path = spot.sort_index().astype(np.float64)
+    except (TypeError, ValueError):
+        raise SchemaError("spot prices must be numeric") from None
+    finite = np.isfinite(path.to_numpy())
+    if not finite.any():
+        raise SchemaError(f"spot path has no finite price (all {len(path):,} are NaN or inf)")
+    if (path.to_numpy()[finite] <= 0).any():
+        raise SchemaError("spot prices must be > 0")
+    gaps = int((~finite).sum())
+    return (path[finite] if gaps else path), gaps
+
+
+def _input_notes(
+    path: pd.Series, spot_gaps: int, ends_ns: np.ndarray, inside: np.ndarray, known: np.ndarray
+) -> tuple[InputNote, ...]:
+    """Count what the engine did not use as given; warn when spot had gaps."""
+    notes = []
+    if spot_gaps:
+        total = len(path) + spot_gaps
+        notes.append(
+            InputNote(
+                "spot",
+                "spot_not_finite",
+                spot_gaps,
+                "prices",
+                "NaN/inf prices skipped: the price before each carried forward",
+            )
+        )
+        warnings.warn(
+            f"spot path: {spot_gaps:,} of {total:,} prices are NaN or infinite; each gap was "
+            "forward-filled with the last finite price before it (see the source's report())",
+            FlowframeWarning,
+            stacklevel=4,
+        )
+    first = pd.DatetimeIndex(path.index).as_unit("ns").asi8[0]
+    before = int((ends_ns < first).sum())
+    if before:
+        notes.append(
+            InputNote(
+                "spot",
+                "before_first_spot",
+                before,
+                "samples",
+                "samples ending before the path's first price read that first price",
+            )
+        )
+    outside = int((~inside).sum())
+    if outside:
+        notes.append(
+            InputNote(
+                "tape",
+                "tape_outside_session",
+                outside,
+                "prints",
+                "prints outside 09:30-16:00 ET of the session date: not used",
+            )
+        )
+    unlisted = int((inside & ~known).sum())
+    if unlisted:
+        notes.append(
+            InputNote(
+                "tape",
+                "tape_not_in_chain",
+                unlisted,
+                "prints",
+                "prints of a (strike, right) the chain does not list: not used",
+            )
+        )
+    return tuple(notes)
 
 
 def _asof(spot: pd.Series, times: np.ndarray) -> np.ndarray:
@@ -293,18 +406,47 @@ def compute_session(
     symbol: str,
     expiration: str,
     config: EngineConfig | None = None,
+    iv_clock: IvClock = "trading",
 ) -> SessionState:
     """Compute every sample of one session (see the module docstring for the conventions).
+
+    Parameters
+    ----------
+    chain, tape, spot
+        Inputs in the schemas of :mod:`flowframe.sources.engine.schemas`.
+    symbol : str
+        The underlying.
+    expiration : str
+        The expiry (and session) date, ``YYYY-MM-DD``.
+    config : EngineConfig, optional
+        The engine's switchable choices.
+    iv_clock : {"trading", "calendar"}, default "trading"
+        The clock the chain's ``iv`` is annualised on. ``"calendar"`` IVs are converted to
+        the trading clock first, keeping total variance
+        (:func:`~flowframe.sources.engine.greeks.trading_clock_vol`); ``chain.attrs`` is not
+        read here (``ff.Local`` resolves the clock).
+
+    Returns
+    -------
+    SessionState
+        Its ``chain`` holds the IVs on the trading clock, with ``attrs["iv_clock"] ==
+        "trading"``, so a source built from it computes the same session.
 
     Raises
     ------
     SchemaError
         An input does not follow :mod:`flowframe.sources.engine.schemas`.
+    ValueError
+        ``iv_clock`` is neither ``"calendar"`` nor ``"trading"``.
     """
     cfg = config or EngineConfig()
+    bs.check_iv_clock(iv_clock)
     chain = _check_chain(chain)
+    if iv_clock != "trading":
+        chain["iv"] = bs.trading_clock_vol(chain["iv"].to_numpy(), iv_clock)
+    chain.attrs[IV_CLOCK_ATTR] = "trading"  # what the engine computes on, whatever was given
     tape = _check_tape(tape)
-    path = _spot_series(spot)
+    path, spot_gaps = _spot_series(spot)
     opening = session_open(dt.date.fromisoformat(expiration))
 
     # --- contracts and strikes
@@ -382,6 +524,7 @@ def compute_session(
     ).as_unit("ns")
     ends_ns = starts.asi8 + SAMPLE_SECONDS * 10**9
     spot_s = _asof(path, ends_ns)
+    notes = _input_notes(path, spot_gaps, ends_ns, inside, known)
     minutes_left = SESSION_MINUTES - (np.arange(N_SAMPLES) + 1) * SAMPLE_SECONDS / 60.0
     tau_s = bs.tau_from_minutes(minutes_left)
     gs = bs.greeks(
@@ -472,6 +615,7 @@ def compute_session(
         traded_contracts=traded,
         spread_pct=spread_pct,
         position=np.asarray(position),
+        notes=notes,
     )
 
 

@@ -14,7 +14,8 @@ Clock
     :func:`tau_from_minutes` and :mod:`flowframe.sources.engine.schemas`); ``vol``, ``r`` and
     ``q`` are
     annualised on that same clock. ``r`` (risk-free rate) and ``q`` (dividend yield) default to 0,
-    which is fine intraday.
+    which is fine intraday. Vendor IVs, annualised on the calendar clock, convert to it with
+    :func:`trading_clock_vol` (total variance kept).
 Vol
     Decimal (0.15 is 15%). ``vanna`` (d(delta)/d(vol)) and ``vega`` (dV/d(vol)) are per 1.00 of
     vol; multiply by 0.01 for a vol point.
@@ -60,17 +61,26 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
-from flowframe.sources.engine.schemas import MIN_TAU, TRADING_MINUTES_PER_YEAR
+from flowframe.sources.engine.schemas import (
+    CALENDAR_MINUTES_PER_YEAR,
+    IV_CLOCKS,
+    MIN_TAU,
+    TRADING_MINUTES_PER_YEAR,
+    IvClock,
+)
 
 __all__ = [
+    "CALENDAR_TO_TRADING_VOL",
     "Greeks",
     "charm",
+    "check_iv_clock",
     "d1_d2",
     "delta",
     "gamma",
     "greeks",
     "price",
     "tau_from_minutes",
+    "trading_clock_vol",
     "vanna",
     "vega",
 ]
@@ -79,6 +89,11 @@ FloatArray: TypeAlias = npt.NDArray[np.float64]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+#: ``sqrt(252 * 390 / (365 * 1440)) = sqrt(98,280 / 525,600) ~ 0.432419``: a calendar-clock
+#: implied vol times this is the trading-clock vol of the same total variance, for a 0DTE
+#: contract during its session (see :func:`trading_clock_vol`).
+CALENDAR_TO_TRADING_VOL: float = math.sqrt(TRADING_MINUTES_PER_YEAR / CALENDAR_MINUTES_PER_YEAR)
 
 
 class Greeks(NamedTuple):
@@ -126,6 +141,83 @@ def tau_from_minutes(minutes_to_close: npt.ArrayLike) -> FloatArray:
     """
     minutes = np.asarray(minutes_to_close, dtype=np.float64)
     return np.maximum(minutes / TRADING_MINUTES_PER_YEAR, MIN_TAU)
+
+
+def check_iv_clock(iv_clock: object, name: str = "iv_clock") -> IvClock:
+    """Return ``iv_clock`` if it names a clock implied vols are quoted on, else raise.
+
+    Parameters
+    ----------
+    iv_clock : object
+        ``"calendar"`` or ``"trading"`` (see :data:`~flowframe.sources.engine.schemas.IV_CLOCKS`).
+    name : str, default "iv_clock"
+        How the value is named in the error message.
+
+    Returns
+    -------
+    {"calendar", "trading"}
+        The value, unchanged.
+
+    Raises
+    ------
+    ValueError
+        Naming the value given and the values allowed.
+    """
+    if not isinstance(iv_clock, str) or iv_clock not in IV_CLOCKS:
+        raise ValueError(
+            f"{name}={iv_clock!r} is not allowed; use 'calendar' (IVs annualised over calendar "
+            "time: T = seconds to expiry / (365 * 86400), the vendor convention) or 'trading' "
+            "(the engine's clock: T = minutes to 16:00 ET / (252 * 390))"
+        )
+    clock: IvClock = "calendar" if iv_clock == "calendar" else "trading"
+    return clock
+
+
+def trading_clock_vol(vol: npt.ArrayLike, iv_clock: IvClock) -> FloatArray:
+    """Convert 0DTE implied vols quoted on ``iv_clock`` to the trading clock.
+
+    Total variance is kept: ``vol_trading**2 * T_trading = vol**2 * T_given``. Both clocks
+    measure the time from the same instant to the same expiry, 16:00 ET on the session date:
+
+    - trading clock, the engine's: ``T_trading = m / (252 * 390)`` years, ``m`` the minutes
+      to 16:00 ET;
+    - calendar clock, the vendors': ``T_calendar = seconds to 16:00 ET / (365 * 86400)
+      = m / (365 * 1440)`` years.
+
+    So ``vol_trading = vol_calendar * sqrt(T_calendar / T_trading) = vol_calendar *
+    sqrt(98,280 / 525,600) ~ 0.432419 * vol_calendar``
+    (:data:`CALENDAR_TO_TRADING_VOL`). During the session both clocks tick at the wall
+    clock's rate, so the ratio does not depend on the time of day and a chain's IVs convert
+    once; the engine's one-minute floor on ``T_trading`` applies afterwards, as for any
+    trading-clock vol.
+
+    Parameters
+    ----------
+    vol : array_like
+        Implied vols, decimal (0.15 is 15%), annualised on ``iv_clock``.
+    iv_clock : {"calendar", "trading"}
+        The clock ``vol`` is annualised on.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float64 vols annualised on the trading clock: ``vol`` itself (a float64 copy) for
+        ``"trading"``, ``vol * CALENDAR_TO_TRADING_VOL`` for ``"calendar"``.
+
+    Raises
+    ------
+    ValueError
+        ``iv_clock`` is neither ``"calendar"`` nor ``"trading"``.
+
+    Examples
+    --------
+    >>> round(float(trading_clock_vol(0.30, "calendar")), 6)  # 30% calendar, 12.97% trading
+    0.129726
+    """
+    out = np.array(vol, dtype=np.float64)
+    if check_iv_clock(iv_clock) == "calendar":
+        out *= CALENDAR_TO_TRADING_VOL
+    return out
 
 
 def d1_d2(

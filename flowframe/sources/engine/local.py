@@ -19,8 +19,10 @@ Payloads have exactly the hosted API's shapes (see ``reference/API.md``), comput
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -28,14 +30,16 @@ import numpy as np
 import pandas as pd
 
 from flowframe import _params
-from flowframe._constants import BAR_SECONDS
+from flowframe._constants import BAR_SECONDS, ET
 from flowframe._session import is_session_day, latest_weekday
 from flowframe._wire import iso_z, iso_z_many, json_number, json_numbers
+from flowframe.errors import FlowframeWarning
 from flowframe.sources.endpoints import EndpointMethods, Payload, symbol_not_found
 from flowframe.sources.engine.clock import SessionClock
 from flowframe.sources.engine.core import N_SAMPLES, EngineConfig, SessionState, compute_session
 from flowframe.sources.engine.decision.body import snapshot_body
-from flowframe.sources.engine.schemas import SAMPLE_SECONDS
+from flowframe.sources.engine.greeks import check_iv_clock
+from flowframe.sources.engine.schemas import IV_CLOCK_ATTR, SAMPLE_SECONDS, IvClock
 
 __all__ = ["Local"]
 
@@ -59,6 +63,30 @@ class Local(EndpointMethods[Payload]):
         The engine's switchable choices (OI weight, dealer prior, flip sweep).
     clock : SessionClock, optional
         A clock to share with other sources (overrides ``now``/``speed``).
+    iv_clock : {"calendar", "trading"}, optional
+        The clock the chain's ``iv`` column is annualised on (implied vols as decimals):
+
+        - ``"calendar"``, the vendor convention: ``T = seconds to the expiry's 16:00 ET close
+          / (365 * 86400)`` years;
+        - ``"trading"``, the engine's clock: ``T = minutes to 16:00 ET / (252 * 390)`` years
+          (a session is 1/252 year).
+
+        The engine computes on the trading clock; calendar IVs are converted first, keeping
+        total variance, ``vol_trading**2 * T_trading = vol_calendar**2 * T_calendar``, so
+        ``vol_trading = vol_calendar * sqrt(98,280 / 525,600) ~ 0.4324 * vol_calendar`` (the
+        ratio of the two T does not depend on the time of day; see
+        :func:`~flowframe.sources.engine.greeks.trading_clock_vol`).
+        ``None`` (default) reads ``chain.attrs["iv_clock"]`` when the chain carries it (the
+        simulator's chains carry ``"trading"``), and ``"calendar"`` otherwise. A value given
+        here wins over the chain's ``attrs``; when the two differ, a
+        :class:`~flowframe.errors.FlowframeWarning` says so. The resolved clock is kept in
+        ``iv_clock``; ``state.chain`` holds the converted IVs, marked ``"trading"``.
+
+    Raises
+    ------
+    ValueError
+        ``iv_clock`` (or the chain's ``attrs["iv_clock"]``) is not ``"calendar"`` or
+        ``"trading"``; and see :class:`SessionClock` for ``now`` and ``speed``.
 
     Examples
     --------
@@ -79,8 +107,10 @@ class Local(EndpointMethods[Payload]):
         speed: float | None = None,
         config: EngineConfig | None = None,
         clock: SessionClock | None = None,
+        iv_clock: IvClock | None = None,
     ):
         self.symbol = _params.validate_symbol(symbol)
+        self.iv_clock: IvClock = _resolve_iv_clock(chain, iv_clock)
         exp = _params.validate_expiry(expiration)
         if exp is None:
             raise ValueError("expiration is required: the 0DTE expiry (and session) date")
@@ -112,6 +142,7 @@ class Local(EndpointMethods[Payload]):
                 symbol=self.symbol,
                 expiration=self.expiration,
                 config=self._config,
+                iv_clock=self.iv_clock,
             )
             self._inputs = None  # the state holds what is needed
         return self._state
@@ -147,6 +178,32 @@ class Local(EndpointMethods[Payload]):
         """The symbols this source holds: its one symbol."""
         return (self.symbol,)
 
+    def report(self) -> pd.DataFrame:
+        """Count the input the engine did not use as given, by reason.
+
+        Computes the session if it was not yet. One row per reason that occurred (none when
+        every price and print was used as given):
+
+        - ``spot_not_finite`` (prices): NaN or infinite spot prices, skipped, so the last
+          finite price before each gap carries forward (a :class:`~flowframe.FlowframeWarning`
+          also says so when the session is computed);
+        - ``before_first_spot`` (samples): 30 s samples ending before the spot path's first
+          price, which read that first price;
+        - ``tape_outside_session`` (prints): prints outside 09:30-16:00 ET of the session date;
+        - ``tape_not_in_chain`` (prints): prints of a (strike, right) the chain does not list.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``input``, ``reason``, ``count`` (int64), ``unit``, ``action``.
+        """
+        notes = self.state.notes
+        frame = pd.DataFrame(
+            [dataclasses.asdict(n) for n in notes],
+            columns=["input", "reason", "count", "unit", "action"],
+        )
+        return frame.astype({"count": np.int64})
+
     @property
     def quota(self) -> None:
         """Local sources have no quota."""
@@ -162,6 +219,40 @@ class Local(EndpointMethods[Payload]):
         start = (now - pd.Timedelta(minutes=minutes) - state.open).total_seconds()
         first = int(min(max(math.ceil(start / SAMPLE_SECONDS), 0), N_SAMPLES))
         return first, max(first, done)
+
+    def why_empty(self, symbol: str | None = None, minutes: int | None = None) -> str | None:
+        """Say why the clock leaves a window with no bars (None when it does not).
+
+        The loaders call this when an answer has no bars and add the reason to a
+        :class:`~flowframe.FlowframeWarning`, so a clock set before the open, on another day,
+        or a window that ends before the open reads as such instead of an empty frame.
+
+        Parameters
+        ----------
+        symbol : str, optional
+            The symbol asked for (a symbol the source does not hold is the loaders' own
+            warning; this one is about the clock).
+        minutes : int, optional
+            The request's window, ``[now - minutes, now)``.
+        """
+        now = self._now()
+        when = f"the clock reads {now.tz_convert(ET):%Y-%m-%d %H:%M:%S} ET"
+        if not self.has_session:
+            return f"{self.date:%Y-%m-%d} is a {self.date:%A}, a day without a session"
+        if now.tz_convert(ET).date() != self.date:
+            return (
+                f"{when}, but this source's session is {self.date:%Y-%m-%d}; pass now= to "
+                "ff.Local (e.g. now='14:45' or '4pm') or use .at(...)"
+            )
+        if now < self.clock.open:
+            return f"{when}, before the 09:30 ET open: no bar has completed yet"
+        if self.state.completed(now) == 0:
+            return f"{when}: the first 30 s sample of the session has not completed yet"
+        if minutes is not None:
+            start = now - pd.Timedelta(minutes=minutes)
+            if start >= self.clock.close:
+                return f"{when}; the {minutes}-minute window starts after the 16:00 ET close"
+        return None
 
     def _market_open(self, now: pd.Timestamp) -> bool:
         return (
@@ -391,3 +482,28 @@ class Local(EndpointMethods[Payload]):
                 "message": f"Market closed. Last session: {last.isoformat()}.",
             }
         return snapshot_body(self.state, now)
+
+
+def _resolve_iv_clock(chain: object, iv_clock: object) -> IvClock:
+    """Return the clock of the chain's IVs: ``iv_clock``, else its ``attrs``, else calendar.
+
+    Warns (:class:`~flowframe.errors.FlowframeWarning`, at the caller of ``Local``) when an
+    explicit ``iv_clock`` differs from the chain's ``attrs["iv_clock"]``; raises
+    ``ValueError`` for a value that names no clock, given or in ``attrs``.
+    """
+    attrs = getattr(chain, "attrs", None)
+    tagged = attrs.get(IV_CLOCK_ATTR) if isinstance(attrs, dict) else None
+    if tagged is not None:
+        tagged = check_iv_clock(tagged, name=f"chain.attrs[{IV_CLOCK_ATTR!r}]")
+    if iv_clock is None:
+        return tagged if tagged is not None else "calendar"
+    given = check_iv_clock(iv_clock)
+    if tagged is not None and given != tagged:
+        warnings.warn(
+            f"iv_clock={given!r} contradicts the chain's attrs[{IV_CLOCK_ATTR!r}]={tagged!r}; "
+            f"its IVs are read on the {given} clock, as asked (leave iv_clock=None to follow "
+            "the chain)",
+            FlowframeWarning,
+            stacklevel=3,
+        )
+    return given

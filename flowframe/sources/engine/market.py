@@ -96,7 +96,7 @@ from scipy.special import ndtr
 
 from flowframe._constants import ET
 from flowframe._session import SESSION_MINUTES, session_bounds, session_open
-from flowframe.sources.engine.schemas import TRADING_MINUTES_PER_YEAR
+from flowframe.sources.engine.schemas import IV_CLOCK_ATTR, TRADING_MINUTES_PER_YEAR
 
 __all__ = ["PROFILES", "Market", "SymbolProfile", "generate_market"]
 
@@ -351,7 +351,8 @@ class Market:
     chain : pandas.DataFrame
         ``strike`` (float64), ``right`` (str, ``"C"``/``"P"``), ``oi`` (int64, settled open
         interest), ``iv`` (float64, sticky-strike IV on the trading clock); sorted by ``right``
-        then ``strike``.
+        then ``strike``. ``chain.attrs["iv_clock"] == "trading"`` says so, and ``ff.Local``
+        reads it (most pandas operations keep ``attrs``).
     tape : pandas.DataFrame
         ``t`` (datetime64[ns, UTC], ascending, strictly inside the session), ``strike``
         (float64), ``right`` (str), ``price``, ``size`` (int64 > 0), ``bid``, ``ask`` (float64,
@@ -818,6 +819,7 @@ def generate_market(
             "iv": np.concatenate([iv, iv]),
         }
     )
+    chain.attrs[IV_CLOCK_ATTR] = "trading"  # the IVs above are on the engine's clock
 
     spot_index = pd.DatetimeIndex(
         (np.arange(_SESSION_SECONDS + 1, dtype=np.int64) * _NS + open_ns).view("datetime64[ns]")

@@ -189,6 +189,24 @@ class Simulated(EndpointMethods[Payload]):
             day += dt.timedelta(days=1)
         return day
 
+    def why_empty(self, symbol: str | None = None, minutes: int | None = None) -> str | None:
+        """Say why an answer for ``symbol`` has no bars (None when nothing explains it).
+
+        No same-day expiry for the symbol on this date, or the clock (see
+        :meth:`flowframe.Local.why_empty`).
+        """
+        if symbol is None:
+            return None
+        sym = _params.validate_symbol(symbol)
+        if sym not in self.symbols:
+            return None
+        if not self.has_zero_dte(sym):
+            return (
+                f"{sym} has no same-day expiry on {self.date:%Y-%m-%d} ({self.date:%A}); its "
+                f"next is {self.next_expiry(sym):%Y-%m-%d}"
+            )
+        return self.local(sym).why_empty(sym, minutes)
+
     # ------------------------------------------------------------------ endpoints
 
     def _get(self, request: _params.Request) -> Payload:

@@ -11,6 +11,7 @@ import pytest
 
 import flowframe as ff
 from flowframe._constants import SERIES_COLUMNS
+from flowframe.errors import FlowframeWarning
 from flowframe.sources.engine.clock import SessionClock
 from flowframe.sources.engine.simulated import Simulated
 
@@ -187,7 +188,8 @@ def test_running_session_reveals_bars_as_time_passes() -> None:
     sim = Simulated(
         seed=2, date=DAY, scale=0.02, clock=SessionClock(date, speed=60, wall=lambda: wall[0])
     )
-    assert ff.hedge_flow("SPY", source=sim).empty  # at the open nothing has ended
+    with pytest.warns(FlowframeWarning, match="the first 30 s sample of the session has not"):
+        assert ff.hedge_flow("SPY", source=sim).empty  # at the open nothing has ended
     wall[0] = 10.0  # 10 session minutes
     assert len(ff.hedge_flow("SPY", source=sim)) == 20
     wall[0] = 20.0
@@ -248,7 +250,7 @@ def test_a_past_days_tape_without_now_shows_that_day_frozen_at_its_close() -> No
     assert not local.clock.running and local.clock.now() == close
     assert "frozen at 2026-09-18 16:00:00 ET" in repr(local.clock)
     hf = ff.hedge_flow("SPY", minutes=390, source=local)
-    assert len(hf) == 780 and hf.attrs["as_of"] == close
+    assert len(hf) == 780 and ff.frames.as_of(hf) == close
     today = pd.Timestamp.now(tz="America/New_York").date()
     assert SessionClock(today).running  # today's session follows the real clock
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from flowframe.sources.engine.decision.inputs import DecisionInputs
 from flowframe.sources.engine.decision.setups import (
     DISPLAY_NAMES,
+    HIGH_ODDS,
     PLAYS,
     TRADE_ANGLES,
     WAIT,
@@ -28,9 +29,12 @@ VERDICT_KEYS = {
     "confidence",
     "conditions_met",
     "conditions_failed",
+    "conditions",
     "strikes_hint",
+    "odds",
     "thesis",
 }
+CONDITION_KEYS = {"id", "text", "met", "value", "op", "threshold", "margin"}
 
 
 def make(**kw: Any) -> DecisionInputs:
@@ -210,7 +214,9 @@ def test_ideal_state_makes_the_play_primary(play: str) -> None:
     assert primary["key"] == play
     assert primary["display_name"] == DISPLAY_NAMES[play]
     assert primary["conditions_failed"] == []
-    assert primary["confidence"] == "high"
+    # every margin clears; the lotto's model odds of paying (about 1 in 10) cap it at medium
+    assert primary["confidence"] == ("medium" if play == "lotto" else "high")
+    assert (primary["odds"]["value"] < HIGH_ODDS) == (play == "lotto")
     assert primary["strikes_hint"]
     assert play not in keys(block["alternatives"]) + keys(block["anti_setups"])
 
@@ -614,6 +620,43 @@ def check_verdict(v: Any, inp: DecisionInputs) -> None:
         assert isinstance(v[name], list) and all(isinstance(t, str) for t in v[name])
     assert isinstance(v["thesis"], str) and v["thesis"]
     check_hint(v["strikes_hint"], inp.strikes)
+    check_conditions(v)
+
+
+def holds(value: Any, op: str, threshold: Any) -> bool | None:
+    """Re-judge a machine-readable condition from its value and threshold (None: too close)."""
+    if op in ("=", "is"):
+        return bool(value == threshold)
+    if op == "in":
+        lo, hi = threshold
+        if min(abs(value - lo), abs(value - hi)) < 1e-3:
+            return None
+        return bool(lo <= value <= hi)
+    if abs(value - threshold) < 1e-3:
+        return None  # values are rounded to 4 decimals
+    return bool(
+        {
+            ">": value > threshold,
+            ">=": value >= threshold,
+            "<": value < threshold,
+            "<=": value <= threshold,
+        }[op]
+    )
+
+
+def check_conditions(v: dict[str, Any]) -> None:
+    """The structured conditions say what the texts say, and their numbers agree with met."""
+    conditions = v["conditions"]
+    assert all(set(c) == CONDITION_KEYS for c in conditions)
+    ids = [c["id"] for c in conditions]
+    assert len(ids) == len(set(ids)) and all(isinstance(i, str) and i for i in ids)
+    assert [c["text"] for c in conditions if c["met"]] == v["conditions_met"]
+    assert [c["text"] for c in conditions if not c["met"]] == v["conditions_failed"]
+    for c in conditions:
+        if c["value"] is None or c["op"] is None:
+            continue
+        judged = holds(c["value"], c["op"], c["threshold"])
+        assert judged is None or judged == c["met"], c
 
 
 @settings(max_examples=400, deadline=None)

@@ -256,7 +256,7 @@ def test_snapshot_object_reads_the_engine_body() -> None:
     assert len(snap.strikes) == len(sim.market("SPY").chain["strike"].unique())
     card = snap._repr_html_()
     assert snap.headline.narrative is not None and snap.headline.narrative.split(" ")[0] in card
-    assert "odds:" in card and "levels:" in card
+    assert "odds at the close:" in card and "levels:" in card
 
 
 def test_flow_only_prior_snapshot_is_consistent() -> None:

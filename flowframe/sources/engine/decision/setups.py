@@ -77,6 +77,18 @@ conditions met:
 - ``"medium"``: share = 1 with some margin below 0.2, or share >= 0.75 (one failure in four);
 - ``"low"``: otherwise.
 
+Confidence and odds
+-------------------
+Confidence grades how clearly the dealer-flow state meets a play's conditions; it is not a
+probability. Beside it every play's verdict carries ``odds`` (:mod:`~flowframe.sources.
+engine.decision.odds`): the no-flow lognormal model's probability that the play pays at the
+close, with its profit zone. The two must not contradict each other, so a play whose odds are
+below :data:`HIGH_ODDS` (25%) is at most ``"medium"``, whatever its margins (a lotto, ~10%,
+never reads "high"). The snapshot's ``probabilities`` block answers different questions (the
+close within half a strike of the magnet; inside bands fixed at the open, which spot may have
+left), so a pin play can be "high" next to a 9% pin probability: the fly pays across its
+break-evens, far wider than half a strike.
+
 Primary, alternatives, Wait
 ---------------------------
 A play qualifies when every condition is met. The score of a play is its confidence rank
@@ -86,20 +98,22 @@ the other plays with at most one failed condition that are not anti-setups, orde
 (failures, -score, priority). The Wait verdict (``wait``) is primary when no play qualifies,
 or when the state conflicts: regime = neutral; flow = ``regime_flip`` without confirmation
 (confirmed = abs(flow_z) >= 2 with the 30-minute spot change of the same sign); or a premium
-seller and a premium buyer qualify together. Its ``conditions_met`` lists those reasons, its
-confidence is high when a conflict forces it or no play is within one condition, medium
-otherwise; the plays that qualified then move to the alternatives.
+seller and a premium buyer qualify together; or a numeric input is NaN or infinite (then no
+play is issued at all: no alternatives, no anti-setups). Its ``conditions_met`` lists those
+reasons, its confidence is high when a conflict forces it or no play is within one
+condition, medium otherwise; the plays that qualified then move to the alternatives.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, Final, Literal
 
 from flowframe.sources.engine.decision.inputs import DecisionInputs
+from flowframe.sources.engine.decision.odds import play_odds
 
 __all__ = [
     "DISPLAY_NAMES",
@@ -110,6 +124,7 @@ __all__ = [
     "Rule",
     "confidence_of",
     "evaluate_setups",
+    "missing_inputs",
 ]
 
 Confidence = Literal["high", "medium", "low"]
@@ -170,6 +185,8 @@ ANTI_PIN_SCORE: Final = 65.0
 TIGHT_WALL_SIGMAS: Final = 1.5
 CONFIRM_FLOW_Z: Final = 2.0
 HIGH_MARGIN: Final = 0.2
+HIGH_ODDS: Final = 0.25
+"""A play whose model odds of paying at the close are below this is at most "medium"."""
 MEDIUM_SHARE: Final = 0.75
 
 _RANK: Final[Mapping[str, int]] = {"high": 2, "medium": 1, "low": 0}
@@ -192,6 +209,16 @@ class Rule:
     margin : float
         How far the observed value clears (> 0) or misses (< 0) the threshold, in units of the
         rule's scale, clipped to [-1, 1]; +1 or -1 for yes/no rules.
+    value : float, str, bool or None
+        The number (or label) the rule compares, in the rule's own unit (``71.0`` for
+        ``pin_score > 65``; a distance in remaining sigmas for the sigma rules); None when there
+        is nothing to measure (no flip in range). Yes/no rules hold a bool.
+    op : str or None
+        The comparison: ``">", ">=", "<", "<=", "=", "in"`` (``threshold`` is then
+        ``[low, high]``) or ``"is"`` (a yes/no rule: ``value`` is the bool, ``threshold``
+        True).
+    threshold : float, str, bool, list of float, or None
+        What ``value`` is compared with.
     """
 
     key: str
@@ -199,11 +226,39 @@ class Rule:
     observed: str
     passed: bool
     margin: float
+    value: float | str | bool | None = None
+    op: str | None = None
+    threshold: float | str | bool | list[float] | None = None
+
+    def condition(self) -> dict[str, Any]:
+        """Return the rule as the wire's machine-readable condition (JSON-ready).
+
+        ``{"id", "text", "met", "value", "op", "threshold", "margin"}``: numbers are rounded
+        to 4 decimals, and a NaN value is written as None.
+        """
+        return {
+            "id": self.key,
+            "text": self.text,
+            "met": self.passed,
+            "value": _json_value(self.value),
+            "op": self.op,
+            "threshold": _json_value(self.threshold),
+            "margin": round(self.margin, 4),
+        }
 
     @property
     def text(self) -> str:
         """Return the audit line, ``"<name> (is <observed>)"``."""
         return f"{self.name} (is {self.observed})"
+
+
+def _json_value(x: Any) -> Any:
+    if isinstance(x, bool) or x is None or isinstance(x, str):
+        return x
+    if isinstance(x, list):
+        return [_json_value(v) for v in x]
+    x = float(x)
+    return round(x, 4) if math.isfinite(x) else None
 
 
 @dataclass(frozen=True)
@@ -219,6 +274,7 @@ class _Assessment:
     hint: dict[str, float]
     thesis: str
     contradictions: tuple[_Contradiction, ...] = ()
+    odds: dict[str, Any] | None = None
 
     @property
     def failed(self) -> int:
@@ -226,7 +282,10 @@ class _Assessment:
 
     @property
     def confidence(self) -> Confidence:
-        return confidence_of(self.rules)
+        rated = confidence_of(self.rules)
+        if rated == "high" and self.odds is not None and self.odds["value"] < HIGH_ODDS:
+            return "medium"  # long odds of paying: never "high" (see the module docstring)
+        return rated
 
     @property
     def avoid(self) -> _Contradiction | None:
@@ -268,16 +327,37 @@ def _ratio(num: float, den: float) -> float:
     return 0.0 if num == 0 else math.copysign(1.0, num)
 
 
-def _flag(key: str, name: str, passed: bool, observed: str) -> Rule:
-    return Rule(key, name, observed, passed, 1.0 if passed else -1.0)
+def _flag(
+    key: str,
+    name: str,
+    passed: bool,
+    observed: str,
+    *,
+    value: float | str | bool | None = None,
+    op: str = "is",
+    threshold: float | str | bool | None = True,
+) -> Rule:
+    """Build a yes/no rule; by default its value is ``passed`` itself (``op="is"``)."""
+    shown = passed if value is None and op == "is" else value
+    return Rule(key, name, observed, passed, 1.0 if passed else -1.0, shown, op, threshold)
 
 
-def _level(key: str, name: str, passed: bool, observed: str, margin: float) -> Rule:
+def _level(
+    key: str,
+    name: str,
+    passed: bool,
+    observed: str,
+    margin: float,
+    *,
+    value: float | None,
+    op: str,
+    threshold: float | list[float],
+) -> Rule:
     """Build a numeric rule whose margin is already scaled (sign follows ``passed``)."""
     m = _clip(margin)
     if (passed and m < 0) or (not passed and m > 0):
         m = 0.0
-    return Rule(key, name, observed, passed, m)
+    return Rule(key, name, observed, passed, m, value, op, threshold)
 
 
 def confidence_of(rules: Sequence[Rule]) -> Confidence:
@@ -363,7 +443,15 @@ def _width(inp: DecisionInputs) -> float:
 
 
 def _regime_is(inp: DecisionInputs, regime: str) -> Rule:
-    return _flag("regime", f"regime = {regime}", inp.regime == regime, inp.regime)
+    return _flag(
+        "regime",
+        f"regime = {regime}",
+        inp.regime == regime,
+        inp.regime,
+        value=inp.regime,
+        op="=",
+        threshold=regime,
+    )
 
 
 def _flip_text(inp: DecisionInputs) -> str:
@@ -399,6 +487,9 @@ def _iron_fly(inp: DecisionInputs) -> _Assessment:
             d_mag <= FLY_MAGNET_PCT,
             f"{_n(d_mag)}%: {_p(inp.spot)} vs {_p(inp.magnet)}",
             (FLY_MAGNET_PCT - d_mag) / FLY_MAGNET_PCT,
+            value=d_mag,
+            op="<=",
+            threshold=FLY_MAGNET_PCT,
         ),
         _level(
             "pin_score",
@@ -406,6 +497,9 @@ def _iron_fly(inp: DecisionInputs) -> _Assessment:
             inp.pin_score > FLY_PIN_SCORE,
             _n(inp.pin_score),
             (inp.pin_score - FLY_PIN_SCORE) / 15.0,
+            value=inp.pin_score,
+            op=">",
+            threshold=FLY_PIN_SCORE,
         ),
         _flag(
             "flow",
@@ -419,6 +513,9 @@ def _iron_fly(inp: DecisionInputs) -> _Assessment:
             lo <= h <= hi,
             f"{h:.2f} h",
             min(h - lo, hi - h) / 0.5,
+            value=h,
+            op="in",
+            threshold=[lo, hi],
         ),
     ]
     short = inp.snap(inp.magnet)
@@ -460,6 +557,9 @@ def _iron_condor(inp: DecisionInputs) -> _Assessment:
             inp.put_wall <= band_lo and band_hi <= inp.call_wall,
             f"band {_p(band_lo)}-{_p(band_hi)}, walls {_p(inp.put_wall)}-{_p(inp.call_wall)}",
             _ratio(min(band_lo - inp.put_wall, inp.call_wall - band_hi), s),
+            value=_ratio(min(band_lo - inp.put_wall, inp.call_wall - band_hi), s),
+            op=">=",
+            threshold=0.0,
         ),
         _level(
             "flip",
@@ -467,6 +567,9 @@ def _iron_condor(inp: DecisionInputs) -> _Assessment:
             flip_ok,
             "no flip in range" if inp.gamma_flip is None else _flip_text(inp),
             flip_margin,
+            value=d_flip,
+            op=">",
+            threshold=CONDOR_FLIP_SIGMAS,
         ),
     ]
     wing = 2.0 * inp.strike_spacing
@@ -502,7 +605,15 @@ def _flip_side(inp: DecisionInputs, above: bool) -> Rule:
     name = f"spot {side} gamma flip"
     if inp.gamma_flip is None:
         ok = inp.regime == "positive_gamma"
-        return _flag("flip_side", name, ok, f"no flip in range, {inp.regime}")
+        return _flag(
+            "flip_side",
+            name,
+            ok,
+            f"no flip in range, {inp.regime}",
+            value=inp.regime,
+            op="=",
+            threshold="positive_gamma",
+        )
     gap = inp.spot - inp.gamma_flip if above else inp.gamma_flip - inp.spot
     return _level(
         "flip_side",
@@ -510,6 +621,9 @@ def _flip_side(inp: DecisionInputs, above: bool) -> Rule:
         gap > 0,
         f"{_p(inp.spot)} vs {_p(inp.gamma_flip)}",
         _ratio(gap, _sigma(inp)),
+        value=gap,
+        op=">",
+        threshold=0.0,
     )
 
 
@@ -570,6 +684,9 @@ def _credit_spread(inp: DecisionInputs, side: _CreditSide) -> _Assessment:
             cushion >= CREDIT_WALL_SIGMAS,
             f"{_n(cushion)}σ, wall {_p(wall)}",
             (cushion - CREDIT_WALL_SIGMAS) / CREDIT_WALL_SIGMAS,
+            value=cushion,
+            op=">=",
+            threshold=CREDIT_WALL_SIGMAS,
         ),
         _level(
             "flow_z",
@@ -577,6 +694,9 @@ def _credit_spread(inp: DecisionInputs, side: _CreditSide) -> _Assessment:
             against < CREDIT_FLOW_Z,
             _z(z),
             (CREDIT_FLOW_Z - against) / CREDIT_FLOW_Z,
+            value=z,
+            op=">" if side.below else "<",
+            threshold=-CREDIT_FLOW_Z if side.below else CREDIT_FLOW_Z,
         ),
     ]
     outward = _down if side.below else _up
@@ -606,12 +726,18 @@ def _credit_spread(inp: DecisionInputs, side: _CreditSide) -> _Assessment:
                 against >= CREDIT_FLOW_Z,
                 _z(z),
                 (against - CREDIT_FLOW_Z) / CREDIT_FLOW_Z,
+                value=z,
+                op="<=" if side.below else ">=",
+                threshold=-CREDIT_FLOW_Z if side.below else CREDIT_FLOW_Z,
             ),
             _flag(
                 side.moving,
                 f"spot {side.moving} over 30 min",
                 toward > 0,
                 f"{inp.spot_change_30m:+.2f}",
+                value=inp.spot_change_30m,
+                op="<" if side.below else ">",
+                threshold=0.0,
             ),
         ),
         f"Avoid — dealers {side.dealers} hard (flow_z {_z(z)}) with spot "
@@ -639,6 +765,9 @@ def _debit_spread(inp: DecisionInputs) -> _Assessment:
             abs(z) >= DEBIT_FLOW_Z,
             _z(z),
             (abs(z) - DEBIT_FLOW_Z) / DEBIT_FLOW_Z,
+            value=abs(z),
+            op=">=",
+            threshold=DEBIT_FLOW_Z,
         ),
         _flag(
             "with_flow",
@@ -698,6 +827,9 @@ def _straddle(inp: DecisionInputs) -> _Assessment:
             near,
             observed,
             margin,
+            value=d_flip if flip is not None and not crossed else None,
+            op="<=",
+            threshold=STRADDLE_FLIP_SIGMAS,
         ),
     ]
     atm = inp.snap(inp.spot)
@@ -733,6 +865,9 @@ def _lotto(inp: DecisionInputs) -> _Assessment:
             h <= LOTTO_HOURS,
             f"{h:.2f} h",
             (LOTTO_HOURS - h) / 0.5,
+            value=h,
+            op="<=",
+            threshold=LOTTO_HOURS,
         ),
         _flag(
             "accelerating",
@@ -772,6 +907,9 @@ def _lotto(inp: DecisionInputs) -> _Assessment:
                 f"walls within {_n(TIGHT_WALL_SIGMAS)}σ of spot",
                 tight,
                 f"{_p(inp.put_wall)}/{_p(inp.call_wall)}, 1σ = {_p(s)}",
+                value=_ratio(max(inp.call_wall - inp.spot, inp.spot - inp.put_wall), s),
+                op="<=",
+                threshold=TIGHT_WALL_SIGMAS,
             ),
         ),
         f"Avoid — positive gamma + tight walls ({_p(inp.put_wall)}/{_p(inp.call_wall)} within "
@@ -784,7 +922,15 @@ def _short_premium_avoid(inp: DecisionInputs) -> _Contradiction:
     return _Contradiction(
         (
             _regime_is(inp, "negative_gamma"),
-            _flag("flow", "flow = amplifying", inp.flow_label == "amplifying", inp.flow_label),
+            _flag(
+                "flow",
+                "flow = amplifying",
+                inp.flow_label == "amplifying",
+                inp.flow_label,
+                value=inp.flow_label,
+                op="=",
+                threshold="amplifying",
+            ),
         ),
         f"Avoid — negative gamma + amplifying flow (flow_z {_z(inp.flow_z)}): dealers chase the "
         f"move, so short premium carries squeeze risk through its strikes.",
@@ -801,6 +947,9 @@ def _long_premium_avoid(inp: DecisionInputs) -> _Contradiction:
                 inp.pin_score >= ANTI_PIN_SCORE,
                 _n(inp.pin_score),
                 (inp.pin_score - ANTI_PIN_SCORE) / 15.0,
+                value=inp.pin_score,
+                op=">=",
+                threshold=ANTI_PIN_SCORE,
             ),
         ),
         f"Avoid — positive gamma + pin score {_n(inp.pin_score)}/100: dealers sell rallies and buy "
@@ -829,7 +978,9 @@ def _verdict(a: _Assessment) -> dict[str, Any]:
         "confidence": a.confidence,
         "conditions_met": [r.text for r in a.rules if r.passed],
         "conditions_failed": [r.text for r in a.rules if not r.passed],
+        "conditions": [r.condition() for r in a.rules],
         "strikes_hint": dict(a.hint),
+        "odds": a.odds,
         "thesis": a.thesis,
     }
 
@@ -838,62 +989,128 @@ def _anti_verdict(a: _Assessment, why: _Contradiction) -> dict[str, Any]:
     verdict = _verdict(a)
     verdict["confidence"] = confidence_of(why.rules)
     verdict["strikes_hint"] = {}
+    verdict["odds"] = None
     verdict["thesis"] = why.thesis
     return verdict
 
 
-def _conflicts(inp: DecisionInputs, qualified: Sequence[_Assessment]) -> list[str]:
-    """Return the reasons the state is too conflicted to trade (empty when it is not)."""
+_NUMERIC_INPUTS: Final = (
+    "spot",
+    "open_spot",
+    "hours_left",
+    "net_gex",
+    "call_wall",
+    "put_wall",
+    "magnet",
+    "pin_score",
+    "atm_iv",
+    "sigma_rem",
+    "sigma_day",
+    "flow_30m",
+    "flow_z",
+    "spot_change_30m",
+)
+
+
+def missing_inputs(inp: DecisionInputs) -> list[str]:
+    """Return the names of the numeric inputs that are NaN or infinite (``gamma_flip`` too).
+
+    ``gamma_flip`` and ``flow_shift`` may be None (no flip in range, no settled GEX); a
+    number there must still be finite.
+    """
+    names = [n for n in _NUMERIC_INPUTS if not math.isfinite(getattr(inp, n))]
+    names += [
+        n
+        for n in ("gamma_flip", "flow_shift")
+        if (v := getattr(inp, n)) is not None and not math.isfinite(v)
+    ]
+    return names
+
+
+def _conflicts(inp: DecisionInputs, qualified: Sequence[_Assessment]) -> list[tuple[str, str]]:
+    """Return the reasons the state is too conflicted to trade, as ``(id, text)``."""
     reasons = []
+    missing = missing_inputs(inp)
+    if missing:
+        shown = ", ".join(f"{n} is {getattr(inp, n)}" for n in missing)
+        reasons.append(
+            ("inputs_not_finite", f"inputs not finite: {shown} (no play is judged on them)")
+        )
     if inp.regime == "neutral":
-        reasons.append(f"regime = neutral (is net GEX {inp.net_gex:.3g})")
+        reasons.append(("regime_neutral", f"regime = neutral (is net GEX {inp.net_gex:.3g})"))
     if inp.flow_label == "regime_flip":
         confirmed = abs(inp.flow_z) >= CONFIRM_FLOW_Z and inp.spot_change_30m * inp.flow_z > 0
         if not confirmed:
             reasons.append(
-                f"flow = regime_flip without confirmation: needs |flow_z| >= "
-                f"{_n(CONFIRM_FLOW_Z)} with spot moving the same way (is flow_z "
-                f"{_z(inp.flow_z)}, spot {inp.spot_change_30m:+.2f})"
+                (
+                    "unconfirmed_regime_flip",
+                    f"flow = regime_flip without confirmation: needs |flow_z| >= "
+                    f"{_n(CONFIRM_FLOW_Z)} with spot moving the same way (is flow_z "
+                    f"{_z(inp.flow_z)}, spot {inp.spot_change_30m:+.2f})",
+                )
             )
     sellers = [a for a in qualified if a.key in _SHORT_PREMIUM]
     buyers = [a for a in qualified if a.key not in _SHORT_PREMIUM]
     if sellers and buyers:
         reasons.append(
-            f"premium sellers and buyers both qualify ({DISPLAY_NAMES[sellers[0].key]} vs "
-            f"{DISPLAY_NAMES[buyers[0].key]})"
+            (
+                "sellers_and_buyers",
+                f"premium sellers and buyers both qualify ({DISPLAY_NAMES[sellers[0].key]} vs "
+                f"{DISPLAY_NAMES[buyers[0].key]})",
+            )
         )
     return reasons
 
 
 def _wait(
-    inp: DecisionInputs, conflicts: Sequence[str], near: Sequence[_Assessment]
+    inp: DecisionInputs, conflicts: Sequence[tuple[str, str]], near: Sequence[_Assessment]
 ) -> dict[str, Any]:
     reasons = list(conflicts)
     if not conflicts:
-        reasons.append("no play has every condition met")
+        reasons.append(("nothing_qualifies", "no play has every condition met"))
     if near:
         closest = near[0]
         failed = [r.text for r in closest.rules if not r.passed]
         reasons.append(
-            f"closest: {DISPLAY_NAMES[closest.key]} (fails: {'; '.join(failed)})"
-            if failed
-            else f"{DISPLAY_NAMES[closest.key]} qualifies but is held back by the conflict"
+            (
+                "closest",
+                f"closest: {DISPLAY_NAMES[closest.key]} (fails: {'; '.join(failed)})"
+                if failed
+                else f"{DISPLAY_NAMES[closest.key]} qualifies but is held back by the conflict",
+            )
         )
     confidence: Confidence = "high" if conflicts or not near else "medium"
     thesis = (
         f"Low signal ({inp.regime}, flow {inp.flow_label}, pin score {_n(inp.pin_score)}): "
-        + "; ".join(conflicts or ["nothing qualifies"])
+        + "; ".join([text for _, text in conflicts] or ["nothing qualifies"])
         + ". Stand aside until a play qualifies."
     )
     return {
         "key": WAIT,
         "display_name": DISPLAY_NAMES[WAIT],
         "confidence": confidence,
-        "conditions_met": reasons,
+        "conditions_met": [text for _, text in reasons],
         "conditions_failed": [],
+        "conditions": [
+            {
+                "id": key,
+                "text": text,
+                "met": True,
+                "value": None,
+                "op": None,
+                "threshold": None,
+                "margin": None,
+            }
+            for key, text in reasons
+        ],
         "strikes_hint": {},
+        "odds": None,
         "thesis": thesis,
     }
+
+
+def _with_odds(a: _Assessment, inp: DecisionInputs) -> _Assessment:
+    return replace(a, odds=play_odds(a.key, a.hint, inp))
 
 
 def evaluate_setups(inp: DecisionInputs) -> dict[str, Any]:
@@ -913,7 +1130,7 @@ def evaluate_setups(inp: DecisionInputs) -> dict[str, Any]:
         strikes_hint, thesis``; every ``strikes_hint`` value is a listed strike (the raw price
         when ``inp.strikes`` is empty). The rules are in the module docstring.
     """
-    assessed = [_BUILDERS[key](inp) for key in PLAYS]
+    assessed = [_with_odds(_BUILDERS[key](inp), inp) for key in PLAYS]
     priority = {key: i for i, key in enumerate(PLAYS)}
     anti = [(a, why) for a in assessed if (why := a.avoid) is not None]
     anti_keys = {a.key for a, _ in anti}
@@ -933,6 +1150,8 @@ def evaluate_setups(inp: DecisionInputs) -> dict[str, Any]:
         (a for a in usable if a.failed <= 1 and a is not chosen),
         key=lambda a: (a.failed, -_RANK[a.confidence], priority[a.key]),
     )
+    if missing_inputs(inp):  # nothing is judged on NaN: only the Wait, saying why
+        near, anti = [], []
     if chosen is None:
         primary = _wait(inp, conflicts, near)
     return {
