@@ -11,10 +11,12 @@ One module per figure, on two shared ones:
 - :mod:`~flowframe.plotting.heatmap`: :func:`plot_heatmap` and its colour scale
   (:func:`color_norm`, :func:`is_signed`);
 - :mod:`~flowframe.plotting.profile`: :func:`plot_profile`;
+- :mod:`~flowframe.plotting.pin`: :func:`plot_pin`;
+- :mod:`~flowframe.plotting.reliability`: :func:`plot_reliability`;
 - :mod:`~flowframe.plotting.style`: colours, ``FIGSIZE``, :func:`format_money`,
   :func:`money_formatter`;
 - :mod:`~flowframe.plotting.axes`: :func:`time_axis`, :func:`plain_axis`, :func:`date_nums`,
-  :func:`bar_spacing`.
+  :func:`bar_spacing`, :func:`align_zeros`.
 
 Every ``plot_*`` function is pure matplotlib: it never selects a backend and never calls
 ``plt.show()``, so it works the same in a notebook, a script or a test under ``Agg``. Each takes
@@ -39,16 +41,19 @@ Colour
     length, so bars still line up one to one with the data).
 """
 
-from flowframe.plotting.axes import bar_spacing, date_nums, plain_axis, time_axis
+from flowframe.plotting.axes import align_zeros, bar_spacing, date_nums, plain_axis, time_axis
 from flowframe.plotting.heatmap import color_norm, is_signed, plot_heatmap
 from flowframe.plotting.hedge import plot_hedge
+from flowframe.plotting.pin import plot_pin
 from flowframe.plotting.profile import plot_profile
+from flowframe.plotting.reliability import plot_reliability
 from flowframe.plotting.series import plot_series
 from flowframe.plotting.style import (
     BUY_COLOR,
     CALLS_COLOR,
     CUMULATIVE_COLOR,
     FIGSIZE,
+    LEVEL_STYLES,
     NAN_COLOR,
     NEUTRAL_COLOR,
     PRICE_COLOR,
@@ -65,6 +70,7 @@ __all__ = [
     "CALLS_COLOR",
     "CUMULATIVE_COLOR",
     "FIGSIZE",
+    "LEVEL_STYLES",
     "NAN_COLOR",
     "NEUTRAL_COLOR",
     "PRICE_COLOR",
@@ -72,6 +78,7 @@ __all__ = [
     "REGIME_ALPHA",
     "REGIME_COLORS",
     "SELL_COLOR",
+    "align_zeros",
     "bar_spacing",
     "color_norm",
     "date_nums",
@@ -81,7 +88,9 @@ __all__ = [
     "plain_axis",
     "plot_heatmap",
     "plot_hedge",
+    "plot_pin",
     "plot_profile",
+    "plot_reliability",
     "plot_series",
     "time_axis",
 ]

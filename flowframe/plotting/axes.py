@@ -25,7 +25,7 @@ from flowframe.plotting.style import FIGSIZE
 # matplotlib.dates ships no type hints: reach it through Any so that mypy --strict accepts calls
 _mdates: Any = matplotlib.dates
 
-__all__ = ["bar_spacing", "date_nums", "plain_axis", "time_axis"]
+__all__ = ["align_zeros", "bar_spacing", "date_nums", "plain_axis", "time_axis"]
 
 _DEFAULT_SPACING_DAYS: Final = 60.0 / 86400.0
 
@@ -88,6 +88,49 @@ def plain_axis(ax: Axes, which: str = "y") -> None:
     formatter = ScalarFormatter(useOffset=False)
     formatter.set_scientific(False)
     (ax.yaxis if which == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+def align_zeros(ax1: Axes, ax2: Axes) -> None:
+    """Set the y-limits of two axes on one x-axis (``twinx``) so that their zeros line up.
+
+    Each axis keeps every value it shows: its current y-limits (after autoscaling; widened
+    to include zero) stay inside the new ones. Zero goes to the height (as a fraction of the
+    axes) where both axes are widened by the same factor, the least either must give up:
+    with zero at fractions ``f1 <= f2`` of the two heights, that is ``f2 / (1 - f1 + f2)``.
+    One horizontal line at zero is then zero on both axes. Call it after drawing; it fixes
+    the limits (autoscaling is off afterwards).
+
+    Parameters
+    ----------
+    ax1, ax2 : matplotlib.axes.Axes
+        The two axes, for example a plot's axes and its ``twinx()``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [-1.0, 9.0])
+    >>> twin = ax.twinx()
+    >>> _ = twin.plot([0, 1], [-30.0, 10.0])
+    >>> align_zeros(ax, twin)
+    >>> [round(float(-lo / (hi - lo)), 4) for lo, hi in (ax.get_ylim(), twin.get_ylim())]
+    [0.4571, 0.4571]
+    >>> plt.close(fig)
+    """
+    limits = []
+    for axes in (ax1, ax2):
+        lo, hi = (float(v) for v in axes.get_ylim())
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+        if not hi > lo:
+            lo, hi = -1.0, 1.0
+        limits.append((lo, hi))
+    f1, f2 = sorted(-lo / (hi - lo) for lo, hi in limits)
+    zero = f2 / (1.0 - f1 + f2)
+    for axes, (lo, hi) in zip((ax1, ax2), limits, strict=True):
+        below = -lo / zero if zero > 0 else 0.0
+        above = hi / (1.0 - zero) if zero < 1 else 0.0
+        span = max(below, above)
+        axes.set_ylim(-zero * span, (1.0 - zero) * span)
 
 
 def _attr(attrs: Mapping[Hashable, Any], key: str) -> str | None:

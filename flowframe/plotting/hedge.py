@@ -16,6 +16,7 @@ from flowframe.plotting.axes import (
     _bar_part,
     _new_axes,
     _title,
+    align_zeros,
     bar_spacing,
     date_nums,
     plain_axis,
@@ -66,7 +67,9 @@ def plot_hedge(
     """Plot a hedge-flow frame: per-bar flow as bars, the cumulative as a line.
 
     The per-bar flow is drawn as bars on the main (left) y-axis, green where dealers buy and
-    red where they sell. The cumulative flow is a line on a twin y-axis on the right. For a
+    red where they sell. The cumulative flow is a line on a twin y-axis on the right; the two
+    axes put zero at the same height (:func:`~flowframe.plotting.axes.align_zeros`, each
+    keeping all its data in view), so the one horizontal zero line is zero on both. For a
     split frame (:func:`flowframe.frames.split_hedge_flow`) the calls and puts cumulatives are
     added as dashed lines on that axis. One legend labels everything; it belongs to the
     topmost axes (so that it is drawn above every line) and sits below the plot, under the
@@ -153,6 +156,9 @@ def plot_hedge(
             )
     twin.set_ylabel("cumulative (delta $)")
     twin.yaxis.set_major_formatter(money_formatter(_MONEY_DECIMALS))
+    # one zero line for both axes: the bars' zero would otherwise sit beside some non-zero
+    # cumulative, and a cumulative crossing it would look like a change of sign
+    align_zeros(ax, twin)
     top = twin
 
     if overlay is not None:

@@ -4,6 +4,9 @@ Colour
     A per-bar or per-strike value is green (``BUY_COLOR``, dealers buy / positive) when
     ``>= 0``, red (``SELL_COLOR``, dealers sell / negative) when ``< 0`` and grey
     (``NAN_COLOR``) when NaN. Regime spans use ``REGIME_COLORS`` at ``REGIME_ALPHA``.
+Levels
+    The dealer levels over time use ``LEVEL_STYLES``: one colour, dash pattern and width
+    each, stacked so that levels at the same strike all stay visible.
 Money
     Dollar axes use :func:`money_formatter` (``$12.4M``, ``-$850K``; see :func:`format_money`).
 """
@@ -11,7 +14,8 @@ Money
 from __future__ import annotations
 
 import math
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 import numpy as np
 from matplotlib.ticker import FuncFormatter
@@ -21,6 +25,7 @@ __all__ = [
     "CALLS_COLOR",
     "CUMULATIVE_COLOR",
     "FIGSIZE",
+    "LEVEL_STYLES",
     "NAN_COLOR",
     "NEUTRAL_COLOR",
     "PRICE_COLOR",
@@ -43,6 +48,38 @@ PRICE_COLOR: Final = "#444444"
 REGIME_COLORS: Final = {"positive_gamma": "#2ca02c", "negative_gamma": "#d62728"}
 REGIME_ALPHA: Final = 0.12
 FIGSIZE: Final = (11.0, 5.0)
+# The dealer levels over time (``Line2D`` keywords by series column). A wall or the magnet is a
+# strike that holds until the next bar, so each is a step line; they often sit on the same
+# strike, so each has its own colour, dash pattern and width, and the wider a line the lower
+# it is drawn: where the call wall, the put wall and the magnet coincide one sees a wide pale
+# blue band, orange dashes on it and purple dots on top. All are drawn under spot (zorder 4).
+LEVEL_STYLES: Final[Mapping[str, Mapping[str, Any]]] = {
+    "gamma_flip": {"color": "#7f7f7f", "linestyle": "--", "linewidth": 1.2, "zorder": 2.0},
+    "call_wall": {
+        "color": "#1f77b4",
+        "linestyle": "-",
+        "linewidth": 5.0,
+        "alpha": 0.45,
+        "drawstyle": "steps-post",
+        "solid_joinstyle": "miter",
+        "zorder": 2.1,
+    },
+    "put_wall": {
+        "color": "#ff7f0e",
+        "linestyle": "--",
+        "linewidth": 2.2,
+        "drawstyle": "steps-post",
+        "zorder": 2.2,
+    },
+    "magnet": {
+        "color": "#9467bd",
+        "linestyle": ":",
+        "linewidth": 1.6,
+        "drawstyle": "steps-post",
+        "dash_capstyle": "round",
+        "zorder": 2.3,
+    },
+}
 
 
 _SUFFIXES: Final = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))

@@ -174,3 +174,11 @@ def save_picture(ax: Axes, kind: str) -> None:
     fig.savefig(path, dpi=100)
     assert path.stat().st_size > 10_000
     assert matplotlib.get_backend().lower() == "agg"
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    """The engine's SPY session at 14:45 ET (2026-11-20): realistic, sparse per-bar flow."""
+    from flowframe.sources.engine.simulated import Simulated
+
+    return Simulated(seed=0, date="2026-11-20", now="14:45", symbols=["SPY"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -11,9 +13,10 @@ import pytest
 import xarray as xr
 from matplotlib.axes import Axes
 
+import flowframe as ff
 from flowframe import frames
 from flowframe.errors import SchemaError
-from flowframe.plotting import plot_heatmap
+from flowframe.plotting import format_money, plot_heatmap
 from flowframe.sources.samples import SampleSource
 from tests.plotting.conftest import (
     DAY_SECONDS,
@@ -38,7 +41,12 @@ def test_heatmap_gex_is_centred_at_zero(gex):
     shown = gex.sel(strike=slice(ax.get_ylim()[0], ax.get_ylim()[1]))
     assert vmax == pytest.approx(float(np.abs(shown).max()))
     assert_et_time_axis(ax, "13:45", "14:45")
-    assert ax.get_title() == "SPY gex (raw) by strike (1m bars)"
+    # the around_spot window leaves strikes out, and the title's second line says so
+    title, note = ax.get_title().splitlines()
+    assert title == "SPY gex (raw) by strike (1m bars)"
+    assert note.startswith(f"strikes {float(shown.strike[0]):g}–{float(shown.strike[-1]):g} shown")
+    assert note.endswith("of |gex|")
+    assert plot_heatmap(gex, around_spot=None).get_title() == title
 
 
 def test_heatmap_colorbar_labelled_with_units(gex, oi):
@@ -176,3 +184,110 @@ def _picture(kind: str, source: SampleSource) -> Axes:
 @pytest.mark.parametrize("kind", ["heatmap_gex_raw", "heatmap_gex_delta", "heatmap_oi"])
 def test_picture_written_for_a_person_to_look_at(kind, source):
     save_picture(_picture(kind, source), kind)
+
+
+# --------------------------------------------------------------------------- sparse flow arrays
+
+
+def flow(obj: Any) -> Any:
+    """Type checkers cannot see accessors."""
+    return obj.flow
+
+
+def _share_text(share: float) -> str:
+    return "<0.1%" if 0 < share < 0.001 else f"{share:.1%}"
+
+
+def _active_range(array: xr.DataArray, share: float = 0.99, margin: int = 2) -> tuple[float, float]:
+    """The documented rule, written out: the central strikes holding ``share`` of |values|,
+    ``margin`` strikes more on each side, widened to the strikes around the spot path."""
+    strikes = array["strike"].to_numpy()
+    weight = np.nansum(np.abs(array.transpose("bar", "strike").to_numpy()), axis=0)
+    cum = np.cumsum(weight) / weight.sum()
+    tail = (1 - share) / 2
+    first = max(int(np.argmax(cum > tail)) - margin, 0)
+    last = min(int(np.argmax(cum >= 1 - tail)) + margin, strikes.size - 1)
+    spot = array["spot"].to_numpy()
+    lo = min(strikes[first], strikes[strikes <= spot.min()].max())
+    hi = max(strikes[last], strikes[strikes >= spot.max()].min())
+    return float(lo), float(hi)
+
+
+@pytest.fixture(scope="module")
+def signed_flow(simulated):
+    return ff.heatmap("SPY", metric="signed_flow", minutes=120, source=simulated)
+
+
+@pytest.fixture(scope="module")
+def strike_flow(simulated):
+    return ff.strike_flow("SPY", minutes=120, source=simulated)
+
+
+def test_flow_heatmap_colour_scale_is_robust_and_says_what_it_clips(signed_flow, strike_flow):
+    ax = plot_heatmap(signed_flow)
+    mesh = mesh_of(ax)
+    plotted = mesh.get_array()
+    assert plotted is not None
+    cells = np.ma.compressed(plotted)  # the plotted cells
+    nonzero = np.abs(cells[cells != 0])
+    p99 = float(np.percentile(nonzero, 99))
+    vmin, vmax = limits(mesh)
+    assert (vmin, vmax) == pytest.approx((-p99, p99))
+    # the few largest cells no longer set the scale (they did: vmax was max |value|)
+    assert vmax < float(np.abs(signed_flow).max()) / 3
+    bar = mesh.colorbar
+    assert bar is not None and bar.extend == "both"
+    label = bar.ax.get_ylabel()
+    beyond = int((np.abs(cells) > p99).sum())
+    assert beyond > 0
+    assert label.splitlines() == [
+        signed_flow.attrs["units"],
+        f"colour clipped at ±{format_money(p99)} (p99 of non-zero |values|): {beyond} cells beyond",
+    ]
+    # the strike-flow Dataset's variables are flow arrays too
+    mesh = mesh_of(flow(strike_flow).plot())
+    plotted = mesh.get_array()
+    assert plotted is not None
+    cells = np.ma.compressed(plotted)
+    p99 = float(np.percentile(np.abs(cells[cells != 0]), 99))
+    assert limits(mesh) == pytest.approx((-p99, p99))
+    # an explicit scale
+    mesh = mesh_of(plot_heatmap(signed_flow, vmax=2e6))
+    assert limits(mesh) == (-2e6, 2e6)
+    assert mesh.colorbar is not None
+    assert "colour clipped at ±$2M (vmax)" in mesh.colorbar.ax.get_ylabel()
+    with pytest.raises(ValueError, match="vmax"):
+        plot_heatmap(signed_flow, vmax=0.0)
+
+
+def test_flow_heatmap_strikes_cropped_to_the_activity(signed_flow, strike_flow):
+    strikes = signed_flow["strike"].to_numpy()
+    weight = np.nansum(np.abs(signed_flow.to_numpy()), axis=0)
+    lo, hi = _active_range(signed_flow)
+    ax = plot_heatmap(signed_flow)
+    assert ax.get_ylim() == (lo - 0.5, hi + 0.5)  # SPY strikes are one dollar apart
+    kept = (strikes >= lo) & (strikes <= hi)
+    assert kept.sum() < strikes.size / 2  # the range was about twice the activity
+    out = float(weight[~kept].sum() / weight.sum())
+    assert out <= 0.01
+    spot = signed_flow["spot"].to_numpy()
+    assert lo <= spot.min() and spot.max() <= hi
+    title, note = ax.get_title().splitlines()
+    assert title == "SPY signed_flow (raw) by strike (1m bars)"
+    assert note == (
+        f"strikes {lo:g}–{hi:g} shown; the {int((~kept).sum())} of {strikes.size} outside "
+        f"hold {_share_text(out)} of |signed_flow|"
+    )
+    # the same rule on a strike-flow variable
+    variable = strike_flow["signed_gamma_dollars"].assign_attrs(metric="signed_gamma_dollars")
+    lo_g, hi_g = _active_range(variable)
+    assert flow(strike_flow).plot("signed_gamma_dollars").get_ylim() == (lo_g - 0.5, hi_g + 0.5)
+    # overrides: a strike range, or every strike (the title still says what is left out)
+    ax = plot_heatmap(signed_flow, strikes=(600, 615))
+    assert ax.get_ylim() == (599.5, 615.5)
+    assert "strikes 600–615 shown" in ax.get_title()
+    ax = plot_heatmap(signed_flow, strikes="all")
+    assert ax.get_ylim() == (strikes[0] - 0.5, strikes[-1] + 0.5)
+    assert ax.get_title() == "SPY signed_flow (raw) by strike (1m bars)"
+    with pytest.raises(ValueError, match="strikes"):
+        plot_heatmap(signed_flow, strikes=(700, 710))

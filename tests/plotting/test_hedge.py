@@ -16,7 +16,7 @@ from matplotlib.colors import to_rgba
 
 from flowframe import frames
 from flowframe.errors import SchemaError
-from flowframe.plotting import BUY_COLOR, NAN_COLOR, SELL_COLOR, plot_hedge
+from flowframe.plotting import BUY_COLOR, NAN_COLOR, SELL_COLOR, align_zeros, plot_hedge
 from flowframe.sources.samples import SampleSource
 from tests.plotting.conftest import (
     DAY_SECONDS,
@@ -211,3 +211,47 @@ def _picture(kind: str, source: SampleSource) -> Axes:
 @pytest.mark.parametrize("kind", ["hedge", "hedge_split_price"])
 def test_picture_written_for_a_person_to_look_at(kind, source):
     save_picture(_picture(kind, source), kind)
+
+
+def zero_height(axes: Axes) -> float:
+    """Where y = 0 sits on an axes, as a fraction of its height from the bottom."""
+    lo, hi = axes.get_ylim()
+    return (0.0 - lo) / (hi - lo)
+
+
+@pytest.mark.parametrize("with_price", [False, True], ids=["bars-and-cumulative", "with-price"])
+def test_hedge_twin_axes_share_one_zero(split, series, with_price):
+    ax = plot_hedge(split, price=series["spot"] if with_price else None)
+    ax.figure.canvas.draw()
+    twin = line(ax, "cumulative").axes
+    assert isinstance(twin, Axes) and twin is not ax
+    # one horizontal zero line for both axes (it sat beside a non-zero cumulative)
+    assert zero_height(ax) == pytest.approx(zero_height(twin), abs=1e-6)
+    assert 0.0 < zero_height(ax) < 1.0
+    # and nothing is pushed out of view to get there
+    lo, hi = ax.get_ylim()
+    assert lo <= split["bar"].min() and split["bar"].max() <= hi
+    lo, hi = twin.get_ylim()
+    for column in ("cumulative", "calls_cumulative", "puts_cumulative"):
+        assert lo <= split[column].min() and split[column].max() <= hi, column
+
+
+def test_align_zeros_keeps_data_and_lines_up_zero():
+    _, ax = plt.subplots()
+    ax.plot([0, 1], [-1.0, 9.0])
+    other = ax.twinx()
+    other.plot([0, 1], [-30.0, 10.0])
+    before = (ax.get_ylim(), other.get_ylim())
+    align_zeros(ax, other)
+    assert zero_height(ax) == pytest.approx(zero_height(other), abs=1e-12)
+    for axes, (lo, hi) in zip((ax, other), before, strict=True):
+        new_lo, new_hi = axes.get_ylim()
+        assert new_lo <= lo and hi <= new_hi  # only widened
+    # all-positive on one side and all-negative on the other: zero lands between
+    _, ax = plt.subplots()
+    ax.set_ylim(0.0, 4.0)
+    other = ax.twinx()
+    other.set_ylim(-2.0, 0.0)
+    align_zeros(ax, other)
+    assert zero_height(ax) == pytest.approx(zero_height(other))
+    assert ax.get_ylim()[1] >= 4.0 and other.get_ylim()[0] <= -2.0

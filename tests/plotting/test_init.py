@@ -16,6 +16,7 @@ NAMES = {
         "CALLS_COLOR",
         "CUMULATIVE_COLOR",
         "FIGSIZE",
+        "LEVEL_STYLES",
         "NAN_COLOR",
         "NEUTRAL_COLOR",
         "PRICE_COLOR",
@@ -26,11 +27,13 @@ NAMES = {
         "format_money",
         "money_formatter",
     ),
-    "axes": ("bar_spacing", "date_nums", "plain_axis", "time_axis"),
+    "axes": ("align_zeros", "bar_spacing", "date_nums", "plain_axis", "time_axis"),
     "hedge": ("plot_hedge",),
     "series": ("plot_series",),
     "heatmap": ("color_norm", "is_signed", "plot_heatmap"),
     "profile": ("plot_profile",),
+    "pin": ("plot_pin",),
+    "reliability": ("plot_reliability",),
 }
 
 

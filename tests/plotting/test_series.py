@@ -13,11 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
-from matplotlib.colors import to_rgba
+from matplotlib.colors import to_hex, to_rgba
+from matplotlib.lines import Line2D
 
+import flowframe as ff
 from flowframe import frames
 from flowframe.errors import SchemaError
-from flowframe.plotting import plot_series
+from flowframe.plotting import LEVEL_STYLES, plot_series
 from flowframe.sources.samples import SampleSource
 from tests.plotting.conftest import (
     assert_et_time_axis,
@@ -34,13 +36,16 @@ def test_series_lines_and_styles(series):
     ax = plot_series(series)
     assert isinstance(ax, Axes)
     labels = legend_labels(ax)
-    for name in ("spot", "gamma flip", "call wall", "put wall", "magnet"):
+    for name in ("spot", "gamma flip"):
         assert name in labels
+    levels = level_lines(ax)  # labelled "call wall (n moves)", ...
+    for ln in levels.values():
+        assert ln.get_label() in labels
     assert line(ax, "gamma flip").get_linestyle() == "--"
-    assert line(ax, "magnet").get_linestyle() == ":"
-    assert line(ax, "call wall").get_drawstyle() == "steps-post"
-    assert line(ax, "put wall").get_drawstyle() == "steps-post"
-    assert line(ax, "call wall").get_color() != line(ax, "put wall").get_color()
+    assert levels["magnet"].get_linestyle() == ":"
+    assert levels["call_wall"].get_drawstyle() == "steps-post"
+    assert levels["put_wall"].get_drawstyle() == "steps-post"
+    assert levels["call_wall"].get_color() != levels["put_wall"].get_color()
     np.testing.assert_array_equal(line(ax, "spot").get_ydata(), series["spot"].to_numpy())
     assert ax.get_title() == "SPY spot, dealer levels and gamma regime (30s bars)"
     assert_et_time_axis(ax, "13:45", "14:45")
@@ -116,3 +121,87 @@ def _picture(kind: str, source: SampleSource) -> Axes:
 @pytest.mark.parametrize("kind", ["series"])
 def test_picture_written_for_a_person_to_look_at(kind, source):
     save_picture(_picture(kind, source), kind)
+
+
+# --------------------------------------------------------------------------- the levels
+
+
+LEVELS = {"call_wall": "call wall", "put_wall": "put wall", "magnet": "magnet"}
+
+
+def level_lines(ax: Axes, suffix: str = "") -> dict[str, Line2D]:
+    """The level lines by column name: the legend's (by label), or the ``_raw`` ones (by gid)."""
+    if suffix:
+        found = {ln.get_gid(): ln for ln in ax.get_lines()}
+        return {name: found[name + suffix] for name in LEVELS}
+    return {
+        name: next(ln for ln in ax.get_lines() if str(ln.get_label()).startswith(text))
+        for name, text in LEVELS.items()
+    }
+
+
+def moves(values: np.ndarray) -> int:
+    """How many times a level changes from one finite value to another."""
+    finite = values[np.isfinite(values)]
+    return int(np.count_nonzero(np.diff(finite)))
+
+
+def runs(values: np.ndarray) -> list[int]:
+    """The lengths of the runs of equal values."""
+    change = np.flatnonzero(np.diff(values) != 0) + 1
+    return [int(n) for n in np.diff(np.concatenate([[0], change, [values.size]]))]
+
+
+@pytest.fixture(scope="module")
+def jumpy(simulated):
+    """SPY's whole session to 14:45 in 1-minute bars: walls that jump every few minutes and
+    coincide with each other and the magnet much of the time."""
+    return ff.series("SPY", bar="1m", minutes=390, source=simulated)
+
+
+def test_series_levels_are_steps_in_layered_styles(jumpy):
+    ax = plot_series(jumpy)
+    lines = level_lines(ax)
+    # a level holds until the next bar: steps, never a slanted segment between two strikes
+    for name, ln in lines.items():
+        assert ln.get_drawstyle() == "steps-post", name
+        np.testing.assert_array_equal(ys(ln), jumpy[name].to_numpy())
+        assert to_hex(ln.get_color()) == to_hex(LEVEL_STYLES[name]["color"])
+    # distinct colour, dash pattern and width for each
+    for attribute in ("get_color", "get_linestyle", "get_linewidth"):
+        assert len({str(getattr(ln, attribute)()) for ln in lines.values()}) == 3, attribute
+    # where levels coincide every one stays visible: the wider the line, the lower it is drawn
+    stacked = sorted(lines.values(), key=lambda ln: ln.get_zorder())
+    widths = [ln.get_linewidth() for ln in stacked]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 3
+    assert all(0 < ln.get_zorder() < line(ax, "spot").get_zorder() for ln in stacked)
+    equal = (jumpy["call_wall"] == jumpy["put_wall"]) | (jumpy["put_wall"] == jumpy["magnet"])
+    assert equal.mean() > 0.1  # this session does have coincident levels
+    # the jumping is the data, shown as computed, and counted in the legend
+    labels = legend_labels(ax)
+    for name, text in LEVELS.items():
+        n = moves(jumpy[name].to_numpy())
+        assert n > 5
+        assert lines[name].get_label() == f"{text} ({n} moves)"
+        assert lines[name].get_label() in labels
+
+
+def test_series_hold_draws_levels_that_persisted_and_keeps_the_raw_ones(jumpy):
+    ax = plot_series(jumpy, hold="5min")
+    held, raw = level_lines(ax), level_lines(ax, "_raw")
+    labels = legend_labels(ax)
+    for name, text in LEVELS.items():
+        values = jumpy[name].to_numpy()
+        np.testing.assert_array_equal(ys(raw[name]), values)  # still drawn, faintly
+        alpha = raw[name].get_alpha()
+        assert alpha is not None and alpha < 0.5
+        assert str(raw[name].get_label()).startswith("_")  # not in the legend
+        shown = ys(held[name])
+        assert set(shown[np.isfinite(shown)]) <= set(values[np.isfinite(values)])
+        assert all(n >= 5 for n in runs(shown)[1:])  # every move held 5 one-minute bars
+        n, k = moves(values), moves(shown)
+        assert k < n
+        assert held[name].get_label() == f"{text} held ≥ 5min ({k} of {n} moves)"
+        assert held[name].get_label() in labels
+    with pytest.raises(ValueError, match="hold"):
+        plot_series(jumpy, hold="soon")
