@@ -34,6 +34,7 @@ from flowframe.errors import (
     ServerError,
     TierRestrictedError,
 )
+from flowframe.frames.grid import utc_bars
 from flowframe.frames.loaders import (
     heatmap,
     hedge_flow,
@@ -42,7 +43,7 @@ from flowframe.frames.loaders import (
     snapshot,
     strike_flow,
 )
-from flowframe.frames.snapshot import Snapshot
+from flowframe.frames.snapshot import Snapshot, snapshots_frame
 from flowframe.sources.base import Source
 from flowframe.sources.default import connect
 
@@ -65,7 +66,9 @@ if TYPE_CHECKING:
         money_formatter,
         plot_heatmap,
         plot_hedge,
+        plot_pin,
         plot_profile,
+        plot_reliability,
         plot_series,
     )
     from flowframe.sources.engine import calibration as calibration
@@ -101,7 +104,9 @@ _LAZY: dict[str, str] = {
             "money_formatter",
             "plot_heatmap",
             "plot_hedge",
+            "plot_pin",
             "plot_profile",
+            "plot_reliability",
             "plot_series",
         ),
         "flowframe.plotting",
@@ -157,7 +162,9 @@ __all__ = [
     "money_formatter",
     "plot_heatmap",
     "plot_hedge",
+    "plot_pin",
     "plot_profile",
+    "plot_reliability",
     "plot_series",
     "resample_flow",
     "rolling_flow",
@@ -165,9 +172,11 @@ __all__ = [
     "series",
     "sign_flips",
     "snapshot",
+    "snapshots_frame",
     "strike_flow",
     "to_et",
     "top_strikes",
+    "utc_bars",
 ]
 
 

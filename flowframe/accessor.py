@@ -29,7 +29,9 @@ __all__ = ["FlowArrayAccessor", "FlowDatasetAccessor", "FlowFrameAccessor"]
 
 _HEDGE = ("bar", "cumulative")
 _SERIES_PLOT = ("spot", "gamma_flip", "call_wall", "put_wall", "magnet", "regime")
+_PIN_PLOT = ("pin_score", "pin_probability_pct")
 _ANALYSIS = "flowframe.analysis"
+_FRAMES = "flowframe.frames"
 _PLOTTING = "flowframe.plotting"
 
 # (accessor, method name, the call's keyword arguments) -> the object the twin receives;
@@ -167,6 +169,7 @@ class FlowFrameAccessor:
     # plots
     plot_hedge = _Forward(_PLOTTING, "plot_hedge", _columns(*_HEDGE))
     plot_series = _Forward(_PLOTTING, "plot_series", _columns(*_SERIES_PLOT))
+    plot_pin = _Forward(_PLOTTING, "plot_pin", _columns(*_PIN_PLOT))
 
     # analysis
     sign_flips = _Forward(_ANALYSIS, "sign_flips", _column_kwarg)
@@ -214,6 +217,7 @@ class FlowArrayAccessor(_GridAccessor):
     profile = _Forward(_ANALYSIS, "heatmap_profile", _grid)
     to_delta = _Forward(_ANALYSIS, "heatmap_to_delta", _grid)
     top_strikes = _Forward(_ANALYSIS, "top_strikes", _grid)
+    utc = _Forward(_FRAMES, "utc_bars", _whole)
 
 
 @xr.register_dataset_accessor("flow")
@@ -223,3 +227,4 @@ class FlowDatasetAccessor(_GridAccessor):
     plot = _Forward(_PLOTTING, "plot_heatmap", _grid, leading=_LEADING_VARIABLE)
     profile = _Forward(_ANALYSIS, "heatmap_profile", _grid, [_VARIABLE])
     top_strikes = _Forward(_ANALYSIS, "top_strikes", _grid, [_VARIABLE])
+    utc = _Forward(_FRAMES, "utc_bars", _whole)

@@ -44,6 +44,7 @@ from flowframe._session import OPEN_OFFSET
 from flowframe._stats import robust_center_scale
 from flowframe.errors import SchemaError
 from flowframe.frames.checks import require_columns, require_grid
+from flowframe.frames.delta import START_LEVEL, start_level_variable
 
 __all__ = [
     "accelerating_runs",
@@ -726,10 +727,14 @@ def heatmap_profile(array: xr.DataArray, at: TimeLike | None = None) -> xr.DataA
 def heatmap_to_delta(array: xr.DataArray) -> xr.DataArray:
     """Turn a raw heatmap into per-bar changes (the API's ``mode="delta"``).
 
-    Each bar becomes its change from the previous bar; the first bar keeps its raw value, so
-    the running sum of the result along ``bar`` gives back the raw array. For
+    Each bar becomes its change from the previous bar. The first bar's change is unknown
+    (its previous bar is outside the window): it is NaN, and its raw level is kept in the
+    coordinate ``start_level`` (as :func:`flowframe.frames.heatmap_from_payload` reads a
+    ``mode="delta"`` body, where the API sends that level as the first bar). So
+    ``delta.sum("bar")`` is the change over the window (the last bar's level minus the
+    first's) and ``delta.cumsum("bar") + delta.start_level`` gives back the raw array. For
     ``metric="signed_flow"`` the raw values are already per-bar increments, so the delta
-    array equals the raw one, as the API serves it.
+    array equals the raw one, as the API serves it (no ``start_level``).
 
     Parameters
     ----------
@@ -739,8 +744,10 @@ def heatmap_to_delta(array: xr.DataArray) -> xr.DataArray:
     Returns
     -------
     xarray.DataArray
-        Same dims, coords, name and dtype; attrs kept with ``mode="delta"``. A NaN makes its
-        own bar's and the next bar's change NaN.
+        Same dims, coords, name and dtype (float64 for an integer array), plus
+        ``start_level`` (the first bar's level, on the other dims; all NaN when there is no
+        bar); attrs kept with ``mode="delta"``. A NaN makes its own bar's and the next bar's
+        change NaN.
 
     Raises
     ------
@@ -753,12 +760,19 @@ def heatmap_to_delta(array: xr.DataArray) -> xr.DataArray:
     if array.attrs.get("mode") == "delta":
         raise ValueError("heatmap_to_delta: this array is already in mode='delta'")
     values = np.asarray(array.values)
-    if array.attrs.get("metric") != "signed_flow":
+    if array.attrs.get("metric") == "signed_flow":
+        out = array.copy(data=np.array(values, copy=True))
+    else:
         axis = array.get_axis_num("bar")
-        first = np.take(values, [0], axis=axis) if values.shape[axis] else None
-        delta = np.diff(values, axis=axis)
-        values = delta if first is None else np.concatenate([first, delta], axis=axis)
-    out = array.copy(data=np.array(values, dtype=array.dtype, copy=True))
+        dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
+        out = array.copy(data=np.diff(values.astype(dtype), axis=axis, prepend=np.nan))
+        dims = [d for d in array.dims if d != "bar"]
+        if array.sizes["bar"]:
+            level = np.take(values, 0, axis=axis).astype(np.float64)
+            first = array["bar"].values[0] if "bar" in array.coords else None
+        else:
+            level, first = np.full([array.sizes[d] for d in dims], np.nan), None
+        out.coords[START_LEVEL] = start_level_variable(level, dims, first, array.attrs.get("units"))
     out.attrs = _attrs(array.attrs)
     out.attrs["mode"] = "delta"
     return out

@@ -736,18 +736,25 @@ def test_heatmap_to_delta_matches_api(src: SampleSource, gex: xr.DataArray) -> N
     assert delta.attrs == expected.attrs
     assert delta.attrs["mode"] == "delta"
     assert gex.attrs["mode"] == "raw"
-    # the running sum gives the raw array back
-    np.testing.assert_allclose(delta.cumsum("bar").values, gex.values, rtol=1e-9, atol=1e-6)
+    # the running sum from the first bar's level gives the raw array back
+    np.testing.assert_allclose(
+        (delta.cumsum("bar") + delta["start_level"]).values, gex.values, rtol=1e-9, atol=1e-6
+    )
 
 
 def test_heatmap_to_delta_hand_case() -> None:
     arr = grid([[1, 2], [4, 1], [4, math.nan]], [10, 20])
     out = A.heatmap_to_delta(arr)
-    np.testing.assert_array_equal(out.values, [[1, 2], [3, -1], [0, math.nan]])
+    # the first bar's change is unknown (NaN); its level is kept apart
+    np.testing.assert_array_equal(out.values, [[math.nan, math.nan], [3, -1], [0, math.nan]])
+    np.testing.assert_array_equal(out["start_level"].values, [1, 2])
+    assert out["start_level"].dims == ("strike",)
+    assert out["start_level"].attrs["bar"] == "2026-06-05T13:30:00Z"
     assert out.dims == arr.dims
     np.testing.assert_array_equal(out["spot"].values, arr["spot"].values)
     empty = A.heatmap_to_delta(grid(np.empty((0, 2)), [10, 20]))
     assert empty.shape == (0, 2)
+    assert np.isnan(empty["start_level"].values).all() and "bar" not in empty["start_level"].attrs
 
 
 def test_heatmap_to_delta_signed_flow_is_already_per_bar(src: SampleSource) -> None:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from flowframe.errors import SchemaError
 from flowframe.frames import _fastpath
+from flowframe.frames.attrs import storable_attrs
 from flowframe.frames.checks import read_timestamp
 
 __all__ = [
@@ -291,15 +292,17 @@ def take(values: Sequence[Any], order: np.ndarray | slice) -> Sequence[Any]:
 
 
 def envelope(payload: Mapping[str, Any], what: str) -> dict[Hashable, Any]:
-    """Read the envelope fields every body may carry: ``endpoint_version``, ``data_as_of``."""
+    """Read the envelope fields every body may carry: ``endpoint_version``, ``data_as_of``.
+
+    As the attrs rule keeps them (:mod:`flowframe.frames.attrs`): a field the body left
+    null is absent; ``data_as_of`` (an object) is its compact JSON text.
+    """
     version = optional_str(payload, "endpoint_version", what)
     data_as_of = payload.get("data_as_of")
     if data_as_of is not None and not isinstance(data_as_of, Mapping):
         raise SchemaError(f"{what} field 'data_as_of' must be an object or null")
-    return {
-        "endpoint_version": version,
-        "data_as_of": dict(data_as_of) if data_as_of is not None else None,
-    }
+    fields: dict[Hashable, Any] = {"endpoint_version": version, "data_as_of": data_as_of}
+    return storable_attrs(fields, what)
 
 
 def source_attr(source: str | None) -> str:
@@ -312,13 +315,16 @@ def read_attrs(
 ) -> dict[Hashable, Any]:
     """Return a reader's attrs: ``strings``, ``as_of``, ``fields``, ``source``, the envelope.
 
-    ``strings`` name optional string fields (:func:`optional_str`); ``as_of`` is read with
-    :func:`~flowframe.frames.checks.read_timestamp`; ``fields`` are values already read.
+    ``strings`` name optional string fields (:func:`optional_str`); ``as_of`` is checked with
+    :func:`~flowframe.frames.checks.read_timestamp`; ``fields`` are values already read. The
+    result follows the attrs rule (:func:`flowframe.frames.attrs.storable_attrs`): only
+    strings and numbers, ``as_of`` as UTC ISO-8601 with ``Z``, nothing for a null field.
     """
     attrs: dict[Hashable, Any] = {key: optional_str(payload, key, what) for key in strings}
     attrs["as_of"] = read_timestamp(payload, "as_of", what)
     attrs.update(fields)
     attrs["source"] = source_attr(source)
+    attrs = storable_attrs(attrs, what)
     attrs.update(envelope(payload, what))
     return attrs
 

@@ -6,7 +6,10 @@ Schema
 ``bar`` (signed delta-dollars in the bucket, + = dealers buy) and ``cumulative`` (running sum
 since the open). A split frame (calls and puts, :func:`split_hedge_flow`) adds ``calls_bar,
 calls_cumulative, puts_bar, puts_cumulative``; ``bar``/``cumulative`` are their sums. attrs:
-symbol, expiration, side, bar_size, as_of, source, endpoint_version, data_as_of.
+symbol, expiration, side, bar_size, as_of, source, endpoint_version, data_as_of, each a string
+(``as_of`` UTC ISO-8601 with ``Z``, ``data_as_of`` JSON text) and absent when the body left it
+null: the attrs rule of :mod:`flowframe.frames`, under which the frame round-trips through
+Parquet.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from flowframe.frames._read import (
     time_index,
 )
 from flowframe.frames._write import iso_times, write_body
+from flowframe.frames.attrs import as_of, storable_attrs
 from flowframe.frames.checks import require_columns
 
 __all__ = [
@@ -127,7 +131,7 @@ def split_hedge_flow(calls: Any, puts: Any, *, source: str | None = None) -> pd.
         for body in (calls, puts)
     )
     for frame, side in ((c, "calls"), (p, "puts")):
-        if frame.attrs["side"] not in (None, side):
+        if frame.attrs.get("side") not in (None, side):
             raise SchemaError(
                 f"split_hedge_flow expects a {side!r} body there, got side={frame.attrs['side']!r}"
             )
@@ -147,9 +151,9 @@ def split_hedge_flow(calls: Any, puts: Any, *, source: str | None = None) -> pd.
     )
     attrs = dict(c.attrs)
     attrs["side"] = "split"
-    as_ofs = [a for a in (c.attrs["as_of"], p.attrs["as_of"]) if a is not None]
-    attrs["as_of"] = max(as_ofs) if as_ofs else None
-    frame.attrs = attrs
+    as_ofs = [a for a in (as_of(c), as_of(p)) if a is not None]
+    attrs["as_of"] = max(as_ofs) if as_ofs else None  # the later leg's
+    frame.attrs = storable_attrs(attrs, "hedge-flow")
     return frame
 
 

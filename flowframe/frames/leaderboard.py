@@ -4,7 +4,10 @@ Schema
 ------
 ``DataFrame`` indexed by ``rank`` (int64, ascending, unique: a duplicated rank keeps the last
 entry given), columns ``symbol`` (``str``) and ``value`` (float64, NaN for null); attrs metric,
-n, as_of, market_open, source, endpoint_version, data_as_of.
+n (int), as_of (UTC ISO-8601 with ``Z``), market_open (the int 1 or 0: NetCDF keeps no
+boolean), source, endpoint_version, data_as_of (JSON text), each absent when the body left it
+null: the attrs rule of :mod:`flowframe.frames`, under which the frame round-trips through
+Parquet.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ def leaderboard_from_payload(payload: Any, *, source: str | None = None) -> pd.D
     -------
     pandas.DataFrame
         Index ``rank`` (int64, 1 = highest), columns ``symbol`` (``str``) and ``value``
-        (float64); attrs metric, n, as_of, market_open, source.
+        (float64); attrs metric, n, as_of, market_open (1 or 0), source, endpoint_version,
+        data_as_of, as the module's *Schema* says.
     """
     what = "leaderboard"
     payload = require_mapping(payload, what)
@@ -80,4 +84,10 @@ def leaderboard_to_payload(frame: pd.DataFrame) -> dict[str, Any]:
         for r, s, v in zip(frame.index, frame["symbol"], values, strict=True)
     ]
     keys = ("metric", "n", "as_of", "market_open")
-    return write_body(frame.attrs, keys, entries=entries)
+    market_open = frame.attrs.get("market_open")  # 1 / 0 in attrs, a boolean on the wire
+    return write_body(
+        frame.attrs,
+        keys,
+        market_open=None if market_open is None else bool(market_open),
+        entries=entries,
+    )

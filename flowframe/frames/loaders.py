@@ -9,13 +9,24 @@ From a :class:`~flowframe.sources.base.BytesSource` (the hosted client) the load
 body's bytes (:meth:`FlashAlpha.get_raw`) and read them with the ``*_from_json`` readers,
 which skip building the decoded dict; other sources hand over decoded payloads. Both routes
 give equal objects.
+
+Every object a loader returns can leave the notebook as it is: ``df.to_parquet`` for the
+DataFrames, ``to_netcdf`` / ``to_zarr`` for the DataArray and the Dataset, each read back by
+plain pandas / xarray with equal values, dtypes, index or coords, and attrs (the ``store``
+extra installs pyarrow, zarr and netCDF4; a grid read back takes
+:func:`flowframe.frames.utc_bars` to get its ``bar`` index back, and an empty series has lost
+its ``regime`` categories). That is why attrs hold only strings and numbers
+(*The attrs rule* in :mod:`flowframe.frames`): ``as_of`` is UTC ISO-8601 text ending in ``Z``
+(:func:`flowframe.frames.as_of` gives the ``pd.Timestamp``), ``data_as_of`` and
+``gap_intervals`` are JSON text, ``market_open`` is 1 or 0, and a field the body left null is
+absent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -83,7 +94,29 @@ def _body(src: Source, endpoint: str, symbol: str, **params: Any) -> Any:
             "methods and convert with the flowframe.frames readers"
         )
     fetch: Callable[..., Any] = getattr(src, "get_" + endpoint.replace("-", "_"))
-    return fetch(symbol, **params)
+    payload = fetch(symbol, **params)
+    held_here = not isinstance(held, tuple) or wanted in held
+    if held_here and isinstance(payload, Mapping) and payload.get("bars") == []:
+        _say_why_empty(src, endpoint, wanted, params.get("minutes"))
+    return payload
+
+
+def _say_why_empty(src: Source, endpoint: str, symbol: str, minutes: Any) -> None:
+    """Warn with the source's reason when its clock leaves the answer without bars.
+
+    Local sources (``ff.Local``, ``ff.Simulated``) explain themselves with ``why_empty``: a
+    clock before the open, on another day than the tape's, or a window after the close.
+    """
+    why = getattr(src, "why_empty", None)
+    if not callable(why):
+        return
+    reason = why(symbol, minutes if isinstance(minutes, int) else None)
+    if reason:
+        warnings.warn(
+            f"{source_name(src)}: the {endpoint} answer for {symbol!r} has no bars: {reason}",
+            FlowframeWarning,
+            stacklevel=4,
+        )
 
 
 def _read(
@@ -150,9 +183,12 @@ def hedge_flow(
         calls_cumulative, puts_bar, puts_cumulative``, where ``bar`` / ``cumulative`` are the
         legs' sums (NaN at a time only one leg has). ``df.attrs``: ``symbol``,
         ``expiration``, ``side`` (``"split"`` for a split frame), ``bar_size``, ``as_of``
-        (UTC ``pd.Timestamp`` or None), ``source`` (the source's name, never a key),
-        ``endpoint_version``, ``data_as_of``. No bars (before the open, an unknown symbol)
-        gives an empty frame of the same schema.
+        (UTC ISO-8601 text ending in ``Z``; :func:`flowframe.frames.as_of` reads it as a
+        ``pd.Timestamp``), ``source`` (the source's name, never a key),
+        ``endpoint_version``, ``data_as_of`` (JSON text; :func:`flowframe.frames.data_as_of`
+        decodes it); a field the body left null is absent. No bars (before the open, an
+        unknown symbol) gives an empty frame of the same schema. ``df.to_parquet`` keeps all
+        of it.
 
     Raises
     ------
@@ -188,8 +224,10 @@ def hedge_flow(
     >>> df = ff.hedge_flow("SPY", bar="1m", minutes=30, source=src)
     >>> df.shape, list(df.columns), str(df.index.dtype)
     ((30, 2), ['bar', 'cumulative'], 'datetime64[ns, UTC]')
-    >>> df.attrs["side"], df.attrs["bar_size"]
-    ('all', '1m')
+    >>> df.attrs["side"], df.attrs["bar_size"], df.attrs["as_of"]
+    ('all', '1m', '2026-06-05T15:00:00Z')
+    >>> ff.frames.as_of(df)
+    Timestamp('2026-06-05 15:00:00+0000', tz='UTC')
     >>> split = ff.hedge_flow("SPY", side="split", minutes=30, source=src)
     >>> list(split.columns)
     ['bar', 'cumulative', 'calls_bar', 'calls_cumulative', 'puts_bar', 'puts_cumulative']
@@ -259,10 +297,13 @@ def series(
           ``charm_dollars_per_hour, hedge_flow_call_cumulative, hedge_flow_put_cumulative,
           hedge_flow_cumulative_all``.
 
-        ``df.attrs``: ``symbol``, ``expiration``, ``bar_size``, ``as_of`` (UTC
-        ``pd.Timestamp`` or None), ``pin_probability_unit_read`` (``"pct"`` or
-        ``"fraction"``: how the body wrote the pin probability), ``source``,
-        ``endpoint_version``, ``data_as_of``.
+        ``df.attrs``: ``symbol``, ``expiration``, ``bar_size``, ``as_of`` (UTC ISO-8601
+        text ending in ``Z``; :func:`flowframe.frames.as_of` reads it as a
+        ``pd.Timestamp``), ``pin_probability_unit_read`` (``"pct"`` or ``"fraction"``: how
+        the body wrote the pin probability), ``source``, ``endpoint_version``,
+        ``data_as_of`` (JSON text); a field the body left null is absent.
+        ``df.to_parquet`` keeps all of it, the ``regime`` categories included (but for a
+        frame with no bar, whose categories pyarrow does not write).
 
     Raises
     ------
@@ -335,8 +376,10 @@ def heatmap(
         vol point), charm (USD of delta per day), effective open interest (contracts), or
         signed aggressor flow (USD of delta per bar).
     mode : {"raw", "delta"}, default "raw"
-        ``"raw"`` values, or ``"delta"``: the change from the previous bar (the first bar
-        raw).
+        ``"raw"`` values, or ``"delta"``: the change from the previous bar. The body sends
+        the window's first bar raw; the array holds NaN there and that level in the coord
+        ``start_level``, so ``da.sum("bar")`` is the change over the window (for
+        ``signed_flow``, already per bar, delta is raw).
     bar : {"1m"}, default "1m"
         Bar size; the heatmap serves 1-minute bars only (``"30s"``, ``"5m"`` and ``"15m"``
         raise).
@@ -354,12 +397,18 @@ def heatmap(
     xarray.DataArray
         float64 values named after the metric (``da.name == "gex"``), dims ``("bar",
         "strike")``, NaN where the body has null. Coords: ``bar`` (``datetime64[ns]``, UTC
-        wall time, ``attrs["timezone"] == "UTC"``; ascending, unique), ``strike`` (float64,
-        ascending), ``spot`` (float64, along ``bar``). ``da.attrs``: ``symbol``,
-        ``expiration``, ``bar_size``, ``as_of`` (UTC ``pd.Timestamp`` or None),
-        ``underlying_price``, ``tier_used``, ``gap_intervals`` (list), ``source``,
-        ``endpoint_version``, ``data_as_of``, ``metric``, ``mode``, ``units`` (for example
-        ``"USD per 1% move (dealer gamma exposure)"``).
+        wall time, ``attrs["timezone"] == "UTC"``; ascending, unique; indexed by
+        :class:`~flowframe.frames.UTCBarIndex`, so ``da.sel(bar=hf.index[i])`` takes the
+        frames' tz-aware times and ``to_series()`` gives them), ``strike`` (float64,
+        ascending), ``spot`` (float64, along ``bar``), and for ``mode="delta"``
+        ``start_level`` (float64, along ``strike``). ``da.attrs``: ``symbol``,
+        ``expiration``, ``bar_size``, ``as_of`` (UTC ISO-8601 text ending in ``Z``;
+        :func:`flowframe.frames.as_of` reads it as a ``pd.Timestamp``),
+        ``underlying_price`` (float), ``tier_used``, ``gap_intervals`` (JSON text of the
+        body's list, ``"[]"`` for none; :func:`flowframe.frames.gap_intervals` decodes it),
+        ``source``, ``endpoint_version``, ``data_as_of`` (JSON text), ``metric``, ``mode``,
+        ``units`` (for example ``"USD per 1% move (dealer gamma exposure)"``); a field the
+        body left null is absent. ``da.to_netcdf`` and ``da.to_zarr`` keep all of it.
 
     Raises
     ------
@@ -445,7 +494,8 @@ def strike_flow(
         :func:`heatmap`: ``bar`` (``datetime64[ns]``, UTC), ``strike`` (float64, ascending),
         ``spot`` (along ``bar``). ``ds.attrs``: ``symbol``, ``expiration``, ``bar_size``,
         ``as_of``, ``underlying_price``, ``tier_used``, ``gap_intervals``, ``source``,
-        ``endpoint_version``, ``data_as_of``.
+        ``endpoint_version``, ``data_as_of``, kept as :func:`heatmap` keeps them (strings and
+        numbers; absent when null). ``ds.to_netcdf`` and ``ds.to_zarr`` keep all of it.
 
     Raises
     ------
@@ -587,8 +637,10 @@ def leaderboard(*, metric: str = "heat", n: int = 10, source: Source | None = No
     pandas.DataFrame
         Index ``rank`` (int64, ascending, 1 = highest), columns ``symbol`` (``str``) and
         ``value`` (float64, NaN for null). ``df.attrs``: ``metric``, ``n``, ``as_of`` (UTC
-        ``pd.Timestamp`` or None), ``market_open`` (bool or None), ``source``,
-        ``endpoint_version``, ``data_as_of``.
+        ISO-8601 text ending in ``Z``; :func:`flowframe.frames.as_of` reads it as a
+        ``pd.Timestamp``), ``market_open`` (1 = open, 0 = closed: NetCDF keeps no boolean),
+        ``source``, ``endpoint_version``, ``data_as_of`` (JSON text); a field the body left
+        null is absent. ``df.to_parquet`` keeps all of it.
 
     Raises
     ------

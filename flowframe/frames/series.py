@@ -11,7 +11,11 @@ hedge_flow_cumulative_all``; float64 except ``gamma_flip_status`` (``str``) and 
 payload carries, sorted: :func:`regime_categorical`). A field absent from every bar is a NaN
 column. ``pin_score`` is 0-100; ``pin_probability_pct`` is a percentage 0-100 (see *Units*).
 attrs: symbol, expiration, bar_size, as_of, pin_probability_unit_read, source,
-endpoint_version, data_as_of.
+endpoint_version, data_as_of, each a string (``as_of`` UTC ISO-8601 with ``Z``, ``data_as_of``
+JSON text) and absent when the body left it null: the attrs rule of :mod:`flowframe.frames`,
+under which the frame round-trips through Parquet, the ``regime`` categories included (but for
+a frame with no bar: pyarrow writes no categories for an empty column, so they come back
+empty).
 
 Units
 -----

@@ -19,6 +19,7 @@ import xarray as xr
 from flowframe._constants import SPLIT_COLUMNS
 from flowframe._session import SESSION_MINUTES
 from flowframe.frames import pin_values_are_fractions, regime_categorical, series_from_payload
+from flowframe.frames.delta import START_LEVEL, start_bar
 
 __all__ = [
     "hedge_from_series",
@@ -29,6 +30,16 @@ __all__ = [
     "window_minutes",
 ]
 
+_HEDGE_ATTRS: Final = (
+    "symbol",
+    "expiration",
+    "side",
+    "bar_size",
+    "as_of",
+    "source",
+    "endpoint_version",
+    "data_as_of",
+)
 _LEG_COLUMNS: Final = (
     ("", "hedge_flow_cumulative_all"),
     ("calls_", "hedge_flow_call_cumulative"),
@@ -94,17 +105,9 @@ def hedge_from_series(series: pd.DataFrame) -> pd.DataFrame:
         {name: columns[name] for name in SPLIT_COLUMNS},
         index=pd.DatetimeIndex(series.index, name="t"),
     )
-    attrs = series.attrs
-    frame.attrs = {
-        "symbol": attrs.get("symbol"),
-        "expiration": attrs.get("expiration"),
-        "side": "split",
-        "bar_size": attrs.get("bar_size"),
-        "as_of": attrs.get("as_of"),
-        "source": attrs.get("source"),
-        "endpoint_version": attrs.get("endpoint_version"),
-        "data_as_of": attrs.get("data_as_of"),
-    }
+    attrs = {**series.attrs, "side": "split"}
+    # kept as the readers keep them (flowframe.frames' attrs rule): a missing one is absent
+    frame.attrs = {k: attrs[k] for k in _HEDGE_ATTRS if attrs.get(k) is not None}
     return frame
 
 
@@ -200,6 +203,10 @@ def merge_heatmap(held: xr.DataArray | None, new: xr.DataArray) -> xr.DataArray:
     xarray.DataArray
         Bars of both (a bar present in both keeps ``new``'s row), sorted; strikes are the
         union of both grids, NaN where a bar's grid lacked the strike. Attrs are ``new``'s.
+        Delta windows (with a ``start_level``, see :func:`flowframe.heatmap_to_delta`) stay
+        right: the merged window starts where the earlier one does (its ``start_level``);
+        the later window's first bar, NaN there (its change was unknown to that window),
+        keeps the change the earlier window holds for it, or stays NaN across a gap.
     """
     if held is None or held.sizes["bar"] == 0:
         return new
@@ -221,4 +228,34 @@ def merge_heatmap(held: xr.DataArray | None, new: xr.DataArray) -> xr.DataArray:
     out.name = new.name
     out.attrs = dict(new.attrs)
     out["bar"].attrs = dict(new["bar"].attrs)
+    if START_LEVEL in held.coords or START_LEVEL in new.coords:
+        out = _merge_start(held, new, out)
+    return out
+
+
+def _merge_start(held: xr.DataArray, new: xr.DataArray, out: xr.DataArray) -> xr.DataArray:
+    """Give merged delta windows the earlier window's start, and the later one's first change.
+
+    Each window's first bar is NaN, its raw level in ``start_level``; ``out`` (``new``'s rows
+    winning) holds ``new``'s NaN at ``new``'s first bar even where ``held`` knows the change.
+    """
+    windows = [w for w in (new, held) if START_LEVEL in w.coords]  # new first: wins a tie
+    starts = [start_bar(w) for w in windows]  # None only for a window without bars
+    order = [s.value if s is not None else np.iinfo(np.int64).max for s in starts]
+    earlier = windows[int(np.argmin(order))]
+    level = earlier.coords[START_LEVEL]
+    if "strike" in level.dims:
+        level = level.reindex(strike=out["strike"].values)
+    out = out.assign_coords({START_LEVEL: level.variable})
+    later = start_bar(new) if START_LEVEL in new.coords else None
+    if earlier is held and later is not None and later != start_bar(held):
+        times = pd.DatetimeIndex(held["bar"].values)
+        if later in times:
+            # new's first bar is masked: the change there is the one held computed
+            row = held.isel(bar=times.get_loc(later)).reindex(strike=out["strike"].values)
+            at = int(np.flatnonzero(out["bar"].values == later.to_datetime64())[0])
+            grid = out.transpose("bar", ...)
+            values = np.array(grid.values, copy=True)
+            values[at] = row.transpose(*grid.dims[1:]).values
+            out = grid.copy(data=values).transpose(*out.dims)
     return out

@@ -35,8 +35,10 @@ def test_heatmap_schema_from_fixture() -> None:
         "metric": "gex",
         "mode": "raw",
         "bar_size": "1m",
-        "as_of": pd.Timestamp("2026-09-18T17:12:03Z"),
+        "as_of": "2026-09-18T17:12:03Z",  # the attrs rule: UTC ISO-8601 text
     }
+    assert frames.as_of(da) == pd.Timestamp("2026-09-18T17:12:03Z")
+    assert da.attrs["gap_intervals"] == "[]" and frames.gap_intervals(da) == []
 
 
 def test_heatmap_unsorted_grid_keeps_values_with_their_strikes() -> None:

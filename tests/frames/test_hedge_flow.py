@@ -31,14 +31,18 @@ def test_hedge_flow_schema_from_fixture() -> None:
         "expiration": "2026-09-18",
         "side": "calls",
         "bar_size": "5m",
-        "as_of": pd.Timestamp("2026-09-18T17:12:03.4411870Z"),
+        "as_of": "2026-09-18T17:12:03.441187Z",  # the attrs rule: UTC ISO-8601 text
         "source": "unit",
         "endpoint_version": "2026.09.01",
-        "data_as_of": {
-            "node": "t1",
-            "flow_feed": "2026-09-18T17:12:01.000Z",
-            "oi_feed": "2026-09-17T20:00:00.000Z",
-        },
+        "data_as_of": (  # the attrs rule: the object's JSON text, as sent
+            '{"node":"t1","flow_feed":"2026-09-18T17:12:01.000Z","oi_feed":"2026-09-17T20:00:00.000Z"}'
+        ),
+    }
+    assert frames.as_of(df) == pd.Timestamp("2026-09-18T17:12:03.4411870Z")
+    assert frames.data_as_of(df) == {
+        "node": "t1",
+        "flow_feed": "2026-09-18T17:12:01.000Z",
+        "oi_feed": "2026-09-17T20:00:00.000Z",
     }
 
 

@@ -24,15 +24,25 @@ NAMES = {
         "series_to_payload",
     ),
     "grid": (
+        "UTCBarIndex",
         "heatmap_from_json",
         "heatmap_from_payload",
         "heatmap_to_payload",
         "strike_flow_from_json",
         "strike_flow_from_payload",
         "strike_flow_to_payload",
+        "utc_bars",
     ),
     "leaderboard": ("leaderboard_from_payload", "leaderboard_to_payload"),
-    "snapshot": ("Snapshot", "snapshot_from_payload", "snapshot_to_payload"),
+    "snapshot": (
+        "Condition",
+        "Snapshot",
+        "snapshot_from_payload",
+        "snapshot_to_payload",
+        "snapshots_frame",
+    ),
+    # the attrs rule's readers (issue 12: attrs hold text where a time or an object was)
+    "attrs": ("as_of", "data_as_of", "gap_intervals"),
 }
 
 

@@ -22,7 +22,9 @@ def test_leaderboard_schema() -> None:
     assert df.index.tolist() == [1, 2, 3]
     assert df["symbol"].tolist() == ["QQQ", "SPX", "IWM"]
     assert str(df["symbol"].dtype) == "str" and df["value"].dtype == np.float64
-    assert df.attrs["metric"] == "heat" and df.attrs["market_open"] is True
+    assert df.attrs["metric"] == "heat"
+    assert type(df.attrs["market_open"]) is int and df.attrs["market_open"] == 1  # true
+    assert frames.leaderboard_to_payload(df)["market_open"] is True
     empty = frames.leaderboard_from_payload({"metric": "heat", "entries": []})
     assert (
         empty.shape == (0, 2)

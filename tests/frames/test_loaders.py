@@ -371,6 +371,7 @@ def test_loader_docstring_documents_every_parameter(loader: Any) -> None:
         "flowframe.frames.series",
         "flowframe.frames.grid",
         "flowframe.frames.leaderboard",
+        "flowframe.frames.attrs",
     ],
 )
 def test_docstring_examples_run(module: str) -> None:

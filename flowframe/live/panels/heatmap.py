@@ -62,7 +62,8 @@ class HeatmapPanel(_ChartPanel):
         The initial choice of the metric dropdown (``gex, dex, vex, chex, oi, signed_flow``).
     mode : {"raw", "delta"}, default "raw"
         Raw values, or each bar's change from the previous one
-        (:func:`flowframe.heatmap_to_delta`, computed here from the raw array).
+        (:func:`flowframe.heatmap_to_delta`, computed here from the raw array; the first
+        bar, whose change the window does not hold, is left blank).
 
     Attributes
     ----------

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flowframe.frames import as_of
 from flowframe.live.contract import LiveData
 from flowframe.live.panels.base import W, _e, _et, _Panel
 
@@ -116,7 +117,7 @@ class LeaderboardPanel(_Panel):
         if board is None or board.empty:
             return "<div style='color:#777'>leaderboard: waiting for data</div>"
         metric = _e(str(board.attrs.get("metric") or "value").replace("_", " "))
-        stamp = board.attrs.get("as_of")
+        stamp = as_of(board)
         when = f" at {_et(stamp, '%H:%M')} ET" if stamp is not None else ""
         values = board["value"].to_numpy(dtype=np.float64, na_value=np.nan)
         top = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.0
