@@ -58,6 +58,22 @@ def test_chart_panels_alone(refreshed: Dashboard) -> None:
         assert bytes(panel.widget.value).startswith(PNG)
 
 
+def test_the_live_series_panel_draws_levels_as_plot_series_does(refreshed: Dashboard) -> None:
+    # the magnet was a dotted line slanting between strikes, and the walls and the magnet on
+    # one strike hid each other: the panel now uses plot_series' layered step styles
+    from flowframe.plotting import LEVEL_STYLES
+
+    panel = SeriesPanel(refreshed.data, render="png")
+    for name in ("call_wall", "put_wall", "magnet"):
+        line = panel.lines[name]
+        style = LEVEL_STYLES[name]
+        assert line.get_drawstyle() == "steps-post", name
+        assert line.get_linewidth() == style["linewidth"] and line.get_color() == style["color"]
+    widths = [panel.lines[n].get_linewidth() for n in ("call_wall", "put_wall", "magnet")]
+    zorders = [panel.lines[n].get_zorder() for n in ("call_wall", "put_wall", "magnet")]
+    assert widths == sorted(widths, reverse=True) and zorders == sorted(zorders)
+
+
 # --------------------------------------------------------------------------- text panels
 
 

@@ -23,9 +23,18 @@ from flowframe.live.chart import (
 )
 from flowframe.live.contract import LiveData
 from flowframe.live.panels.base import _ChartPanel, _symbol_of
-from flowframe.plotting import REGIME_ALPHA, REGIME_COLORS, bar_spacing, plain_axis, time_axis
+from flowframe.plotting import (
+    LEVEL_STYLES,
+    REGIME_ALPHA,
+    REGIME_COLORS,
+    bar_spacing,
+    plain_axis,
+    time_axis,
+)
 
 __all__ = ["SeriesPanel"]
+
+_LEVELS: Final = ("call_wall", "put_wall", "magnet")
 
 _REGIME_RGBA: Final[Any] = to_rgba_array(
     ["none", REGIME_COLORS["positive_gamma"], REGIME_COLORS["negative_gamma"]]
@@ -66,12 +75,11 @@ class SeriesPanel(_ChartPanel):
             transform=ax.get_xaxis_transform(),
         )
         ax.add_collection(self.regimes, autolim=False)
-        style: dict[str, dict[str, Any]] = {
+        # the levels in plot_series' styles: steps (a level holds until the next bar), stacked
+        # widest first so walls and magnet on one strike all stay visible
+        style: dict[str, Any] = {
             "spot": {"color": "black", "lw": 1.6, "zorder": 4},
-            "gamma_flip": {"color": "#7f7f7f", "ls": "--", "lw": 1.3},
-            "call_wall": {"color": "#1f77b4", "drawstyle": "steps-post", "lw": 1.4},
-            "put_wall": {"color": "#ff7f0e", "drawstyle": "steps-post", "lw": 1.4},
-            "magnet": {"color": "#9467bd", "ls": ":", "lw": 1.8},
+            **{name: dict(LEVEL_STYLES[name]) for name in ("gamma_flip", *_LEVELS)},
         }
         self.lines: dict[str, Line2D] = {}
         for name, kw in style.items():
