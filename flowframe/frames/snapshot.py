@@ -232,16 +232,18 @@ class PlayOdds:
     value : float
         Probability in [0, 1] (lognormal at the ATM IV, no dealer flow in it).
     low, high : float or None
-        The profit zone's ends in points; None for an open side. For a straddle the zone is
-        *outside* ``[low, high]``.
+        The profit zone's ends in points; None for an open side.
     event : str or None
         What is counted (``"close inside the fly's break-evens"``).
+    outside : bool
+        True when the play pays *outside* ``[low, high]`` (a straddle).
     """
 
     value: float
     low: float | None
     high: float | None
     event: str | None
+    outside: bool = False
 
     @classmethod
     def from_block(cls, block: Any, where: str) -> PlayOdds | None:
@@ -253,19 +255,27 @@ class PlayOdds:
         value = _num(block, "value", where)
         if value is None or not 0.0 <= value <= 1.0:
             raise SchemaError(f"snapshot field {where}.value must be a probability in [0, 1]")
+        outside = block.get("outside", False)
+        if not isinstance(outside, bool):
+            raise SchemaError(f"snapshot field {where}.outside must be true or false")
         return cls(
             value,
             _num(block, "low", where),
             _num(block, "high", where),
             _text(block, "event", where),
+            outside,
         )
 
     @property
     def zone(self) -> str:
-        """The profit zone in words (``"5786.20-5813.80"``, ``"above 5790.10"``)."""
+        """The profit zone in words.
+
+        ``"5,786.20–5,813.80"``, ``"above 5,790.10"``, ``"below 6,055.40"``; for a straddle
+        ``"outside 5,786.20–5,813.80"``.
+        """
         lo, hi = self.low, self.high
         if lo is not None and hi is not None:
-            return f"{lo:,.2f}–{hi:,.2f}"
+            return f"{'outside ' if self.outside else ''}{lo:,.2f}–{hi:,.2f}"
         if lo is not None:
             return f"above {lo:,.2f}"
         if hi is not None:

@@ -204,3 +204,19 @@ def test_one_spelling_of_the_colour_maps() -> None:
     assert SEVERITY_COLOURS is SEVERITY_COLORS  # the old name, kept as an alias
     assert FLOW_COLORS["amplifying"] == SEVERITY_COLORS["alert"] == "#d62728"
     assert not hasattr(card_module, "FLOW_COLOURS")
+
+
+def test_the_live_hedge_panel_puts_both_flow_zeros_at_one_height(refreshed: Dashboard) -> None:
+    # the per-bar $0 sat beside tens of millions of cumulative (as plot_hedge's twin axes did)
+    panel = HedgePanel(refreshed.data, render="png")
+
+    def zero(ax) -> float:
+        lo, hi = ax.get_ylim()
+        return float(-lo / (hi - lo))
+
+    assert 0.0 < zero(panel.ax) < 1.0
+    assert zero(panel.ax) == pytest.approx(zero(panel.twin), abs=1e-9)
+    # and the limits stay put on a tick that changes nothing
+    before = (panel.ax.get_ylim(), panel.twin.get_ylim())
+    panel.update(force=True)
+    assert (panel.ax.get_ylim(), panel.twin.get_ylim()) == before

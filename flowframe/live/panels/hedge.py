@@ -30,6 +30,7 @@ from flowframe.plotting import (
     PRICE_COLOR,
     PUTS_COLOR,
     SELL_COLOR,
+    align_zeros,
     bar_spacing,
     money_formatter,
     plain_axis,
@@ -106,6 +107,10 @@ class HedgePanel(_ChartPanel):
         )
         self.title = ax.set_title("dealer hedge-flow", loc="left", fontsize="medium")
         self.chart.animated = [self.bars, self.cumulative, self.calls, self.puts, self.spot]
+        # the sticky limits of the two flow axes, kept apart from the aligned ones shown, so
+        # that aligning the zeros does not make them rescale on every tick
+        self._bar_limits: tuple[float, float] = ax.get_ylim()
+        self._cumulative_limits: tuple[float, float] = twin.get_ylim()
         self.update()
 
     def _prepare(self, data: LiveData) -> tuple[Any, ...] | str:
@@ -147,7 +152,7 @@ class HedgePanel(_ChartPanel):
         self.bars.set_verts(verts)
         sign = np.where(np.isnan(bar), 0, np.where(height >= 0, 1, 2))
         self.bars.set_facecolor(_SIGN_RGBA[sign])
-        self.ax.set_ylim(*_sticky(self.ax.get_ylim(), _limits(bar, include_zero=True)))
+        self._bar_limits = _sticky(self._bar_limits, _limits(bar, include_zero=True))
         self.ax.set_xlim(*_session_span(x, spacing))  # as the other panels
         self.cumulative.set_data(x, cumulative)
         legs = bool(np.isfinite(calls).any() or np.isfinite(puts).any())
@@ -155,8 +160,12 @@ class HedgePanel(_ChartPanel):
         self.puts.set_data(x, puts)
         self.calls.set_visible(legs)
         self.puts.set_visible(legs)
-        wanted = _limits(cumulative, *((calls, puts) if legs else ()))
-        self.twin.set_ylim(*_sticky(self.twin.get_ylim(), wanted))
+        wanted = _limits(cumulative, *((calls, puts) if legs else ()), include_zero=True)
+        self._cumulative_limits = _sticky(self._cumulative_limits, wanted)
+        # one zero for both flow axes (as plot_hedge): per-bar $0 beside cumulative $0
+        self.ax.set_ylim(*self._bar_limits)
+        self.twin.set_ylim(*self._cumulative_limits)
+        align_zeros(self.ax, self.twin)
         self.spot.set_data(px, py)
         self.price_ax.set_visible(bool(np.isfinite(py).any()))
         self.price_ax.set_ylim(*_sticky(self.price_ax.get_ylim(), _limits(py, pad=0.04)))

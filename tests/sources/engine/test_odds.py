@@ -86,7 +86,7 @@ def test_the_iron_fly_odds_by_hand() -> None:
     )
     # the zone is +-0.661 sigma: 2 Phi(0.661) - 1 = 0.491
     assert odds["value"] == pytest.approx(0.491, abs=0.005)
-    assert odds["event"] == "close inside the fly's break-evens"
+    assert odds["event"] == "close inside the fly's break-evens" and odds["outside"] is False
 
 
 @pytest.mark.parametrize(
@@ -130,6 +130,7 @@ def test_the_straddle_pays_outside_its_break_evens() -> None:
         "breakout_straddle", {"strike": 6000.0, "call_strike": 6015.0, "put_strike": 5985.0}, inp
     )
     assert odds is not None
+    assert odds["outside"] is True and odds["event"] == "close outside the straddle's break-evens"
     premium = bs("C", inp, 6000) + bs("P", inp, 6000)
     assert odds["value"] == pytest.approx(
         1 - close_between(inp, 6000 - premium, 6000 + premium), abs=1e-6
@@ -204,3 +205,30 @@ def test_a_hosted_card_does_not_claim_the_engines_rule() -> None:
     html = snap._repr_html_()
     assert "never rated high" not in html and "pays if" not in html
     assert "pin = close within half a strike of the magnet" in html
+
+
+def test_the_card_says_a_straddle_pays_outside_its_zone() -> None:
+    body = {
+        "symbol": "SPY",
+        "as_of": "2026-09-18T14:42:19Z",
+        "setup": {
+            "primary": {
+                "key": "breakout_straddle",
+                "display_name": "Breakout Straddle / Strangle",
+                "confidence": "medium",
+                "conditions_met": [],
+                "conditions_failed": [],
+                "strikes_hint": {"strike": 587.0},
+                "odds": {
+                    "value": 0.43,
+                    "low": 583.19,
+                    "high": 590.81,
+                    "outside": True,
+                    "event": "close outside the straddle's break-evens",
+                },
+                "thesis": "x",
+            }
+        },
+    }
+    snap = ff.Snapshot(body)
+    assert "pays if SPY closes outside 583.19–590.81: <b>43%</b>" in snap._repr_html_()

@@ -86,9 +86,10 @@ def play_odds(key: str, hint: Mapping[str, float], inp: DecisionInputs) -> dict[
     Returns
     -------
     dict or None
-        ``{"value": P, "low": L, "high": H, "event": text}``: ``P`` in [0, 1]; ``L`` / ``H``
-        the zone's ends in points (None for an open side); the straddle's zone is *outside*
-        ``[L, H]``. None without legs or with a non-finite input.
+        ``{"value": P, "low": L, "high": H, "outside": bool, "event": text}``: ``P`` in
+        [0, 1]; ``L`` / ``H`` the zone's ends in points (None for an open side); ``outside``
+        is True for the straddle, which pays *outside* ``[L, H]``. None without legs or with a
+        non-finite input.
     """
     if not hint or not all(map(math.isfinite, (inp.spot, inp.atm_iv, inp.hours_left))):
         return None
@@ -163,5 +164,6 @@ def play_odds(key: str, hint: Mapping[str, float], inp: DecisionInputs) -> dict[
         "value": round(min(max(value, 0.0), 1.0), 6),
         "low": None if low is None else round(low, 2),
         "high": None if high is None else round(high, 2),
+        "outside": key == "breakout_straddle",
         "event": event,
     }
