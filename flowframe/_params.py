@@ -9,12 +9,21 @@ The server clamps ``minutes`` to 1..390 and ``n`` to 1..100. flowframe mirrors t
 client for values *above* the range: the value sent is the clamped one, so the request, the
 response and the frame's attrs agree, and a :class:`~flowframe.FlowframeWarning` says so (asking
 for more than a session holds is a meaningful request: "all of it"). Values *below* 1 mean
-nothing and raise :class:`ValueError`, as do non-integers and booleans.
+nothing and raise :class:`ValueError`, as do booleans and every float (``60.0`` and
+``np.float64(60.0)`` alike); integers are Python or numpy integers (``np.int64(60)``).
+
+Symbols
+-------
+A symbol is 1 to 32 visible ASCII characters, checked on the characters given before they are
+upper-cased (so ``"ß"``, ``"ſpy"`` or ``"ﬁ"``, which Python upper-cases to ASCII, are refused),
+and not made only of dots: ``"."`` and ``".."`` are path segments an HTTP client would collapse.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import numbers
+import operator
 import re
 import warnings
 from collections.abc import Callable, Sequence
@@ -54,6 +63,16 @@ class Request:
 def validate_symbol(symbol: object) -> str:
     """Return ``symbol`` trimmed and upper-cased, or raise ``ValueError``.
 
+    The trimmed text must be 1 to 32 visible ASCII characters, checked before upper-casing
+    (``"ß"``, ``"ſpy"`` and ``"ﬁ"`` upper-case to ASCII and are refused), and not only dots
+    (``"."`` and ``".."`` are URL path segments an HTTP client collapses). A dot inside a
+    symbol (``"BRK.B"``) is fine; ``"/"`` is escaped in the path.
+
+    Raises
+    ------
+    ValueError
+        Not a string, empty, or not a ticker by the rule above.
+
     Examples
     --------
     >>> validate_symbol(" spy ")
@@ -61,15 +80,22 @@ def validate_symbol(symbol: object) -> str:
     """
     if not isinstance(symbol, str):
         raise ValueError(f"symbol must be a string like 'SPY', got {type(symbol).__name__}")
-    cleaned = symbol.strip().upper()
+    cleaned = symbol.strip()
     if not cleaned:
         raise ValueError("symbol must not be empty; pass a ticker with a 0DTE expiry like 'SPY'")
-    if not _SYMBOL_OK.match(cleaned):
+    # checked before upper-casing: "ß".upper() is "SS", "ſ".upper() is "S", "ﬁ".upper() is "FI"
+    if not _SYMBOL_OK.fullmatch(cleaned):
         raise ValueError(
             f"symbol {symbol!r} is not a ticker: use 1 to 32 visible ASCII characters "
             "without spaces, like 'SPY' or 'ES=F'"
         )
-    return cleaned
+    if not cleaned.strip("."):
+        raise ValueError(
+            f"symbol {symbol!r} is not a ticker: a symbol made only of dots would be read as a "
+            "path segment ('.' or '..'); use letters, digits and punctuation, like 'SPY', "
+            "'BRK.B' or 'ES=F'"
+        )
+    return cleaned.upper()
 
 
 def validate_choice(value: object, allowed: Sequence[str], name: str) -> str:
@@ -87,15 +113,15 @@ def validate_choice(value: object, allowed: Sequence[str], name: str) -> str:
 
 
 def validate_int(value: object, name: str, bounds: tuple[int, int]) -> int:
-    """Return ``value`` as an int in ``bounds``, clamping above the range with a warning."""
+    """Return ``value`` as an int in ``bounds``, clamping above the range with a warning.
+
+    A Python or numpy integer is accepted (``np.int64(60)`` reads as ``60``); a boolean and
+    every float are refused, ``60.0`` and ``np.float64(60.0)`` alike.
+    """
     lo, hi = bounds
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise ValueError(
-                f"{name}={value!r} is not allowed; use a whole number from {lo} to {hi}"
-            )
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}={value!r} is not allowed; use a whole number from {lo} to {hi}")
+    value = operator.index(value)  # a numpy integer as a Python int
     if value < lo:
         raise ValueError(f"{name}={value!r} is not allowed; use a whole number from {lo} to {hi}")
     if value > hi:

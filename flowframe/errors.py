@@ -11,8 +11,9 @@ The tree::
     │   │   ├── NotFoundError         404  (symbol_not_found)
     │   │   ├── RateLimitError        429  (retry_after, reset_at)
     │   │   └── ServerError           5xx
-    │   └── APIConnectionError        no answer: DNS, refused, reset, truncated
-    │       └── APITimeoutError       no answer in time
+    │   ├── APIConnectionError        no answer: DNS, refused, reset, truncated
+    │   │   └── APITimeoutError       no answer in time (each read, or the attempt's total)
+    │   └── ResponseTooLargeError     a body past max_response_bytes once decoded (limit)
     ├── MissingAPIKeyError            no key given and none in FLASHALPHA_API_KEY
     └── SchemaError                   a payload or frame that cannot be read (also a ValueError)
 
@@ -21,8 +22,9 @@ The tree::
 A bad *parameter* is a plain :class:`ValueError` naming the parameter and the allowed values,
 raised before any request is sent.
 
-No exception here ever carries the API key: the hosted client scrubs it from any text it
-puts in a message or body.
+No exception here ever carries the API key: the hosted client scrubs it (as sent, and
+percent- or JSON-escaped) from every body before anything reads it and from any text it puts
+in a message, and raises its errors without chaining httpx's (whose text quotes server bytes).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ __all__ = [
     "MissingAPIKeyError",
     "NotFoundError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "SchemaError",
     "ServerError",
     "TierRestrictedError",
@@ -98,7 +101,30 @@ class APIConnectionError(APIError):
 
 
 class APITimeoutError(APIConnectionError):
-    """No answer came back within the client's timeout."""
+    """No answer came back within the client's timeout.
+
+    Either one read waited longer than ``timeout``, or the whole attempt (connect, headers
+    and body) took longer than ``total_timeout``.
+    """
+
+
+class ResponseTooLargeError(APIError):
+    """A response body is larger than the client's ``max_response_bytes`` once decoded.
+
+    Not retried: the same request would bring the same body. The message names the cap and
+    how to raise it.
+
+    Attributes
+    ----------
+    limit : int
+        The cap, in decoded bytes.
+    """
+
+    def __init__(
+        self, message: str, *, limit: int, method: str | None = None, url: str | None = None
+    ):
+        super().__init__(message, method=method, url=url)
+        self.limit = limit
 
 
 class APIStatusError(APIError):

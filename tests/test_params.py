@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import unquote
 
+import httpx
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import flowframe as ff
 from flowframe import _params
+from flowframe._constants import ROUTE_PREFIX
 
 
 @pytest.mark.parametrize(
@@ -132,7 +138,9 @@ def test_clamp_warning_points_at_the_callers_line(make_client: Any) -> None:
     assert record[0].filename == __file__
 
 
-@pytest.mark.parametrize("minutes, sent", [(1, "1"), (390, "390"), (60.0, "60")])
+@pytest.mark.parametrize(
+    "minutes, sent", [(1, "1"), (390, "390"), (np.int64(60), "60"), (np.uint16(30), "30")]
+)
 def test_minutes_in_range_sent_as_is(make_client: Any, minutes: Any, sent: str) -> None:
     client = make_client()
     client.get_series("SPY", minutes=minutes)
@@ -141,4 +149,111 @@ def test_minutes_in_range_sent_as_is(make_client: Any, minutes: Any, sent: str) 
 
 def test_validate_symbol_examples() -> None:
     assert _params.validate_symbol("  es=f ") == "ES=F"
+    assert _params.validate_symbol("brk.b") == "BRK.B"  # a dot inside a symbol is fine
+    assert _params.validate_symbol(".spx") == ".SPX"
     assert _params.hedge_flow("brk/b").path == "/v1/flow/zero-dte/hedge-flow/BRK%2FB"
+
+
+# --------------------------------------------------------------------- issue 13
+
+
+@pytest.mark.parametrize("symbol", [".", "..", "...", " .. "])
+def test_dot_segments_are_refused_and_send_nothing(make_client: Any, symbol: str) -> None:
+    # before: get_series("..") went, key included, to /v1/flow/zero-dte?bar=... (httpx
+    # collapses the dot segment)
+    client = make_client()
+    with pytest.raises(ValueError, match=r"is not a ticker: a symbol made only of dots"):
+        client.get_series(symbol)
+    assert client.recorder.requests == []
+    with pytest.raises(ValueError, match="made only of dots"):
+        ff.Simulated(seed=0).get_snapshot(symbol)
+
+
+@pytest.mark.parametrize("symbol", ["ß", "ſpy", "ﬁ", "spyß", "ǆ", "Ｓ"])
+def test_symbols_that_upper_case_to_ascii_are_refused(make_client: Any, symbol: str) -> None:
+    # before: "ß".upper() == "SS", "ſpy".upper() == "SPY", "ﬁ".upper() == "FI" were accepted
+    client = make_client()
+    with pytest.raises(ValueError, match=r"is not a ticker: use 1 to 32 visible ASCII"):
+        client.get_series(symbol)
+    assert client.recorder.requests == []
+
+
+@pytest.mark.parametrize(
+    "call, value",
+    [
+        (lambda c, v: c.get_series("SPY", minutes=v), np.int64(60)),
+        (lambda c, v: c.get_heatmap("SPY", minutes=v), np.int32(30)),
+        (lambda c, v: c.get_leaderboard(n=v), np.int64(5)),
+    ],
+)
+def test_numpy_integers_are_accepted(make_client: Any, call: Any, value: Any) -> None:
+    # before: minutes=np.int64(60) was refused while np.float64(60.0) was accepted
+    client = make_client()
+    call(client, value)
+    sent = client.recorder.requests[0].url.params
+    assert sent.get("minutes", sent.get("n")) == str(int(value))
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda c: c.get_series("SPY", minutes=60.0), r"minutes=60.0 is not allowed"),
+        (lambda c: c.get_series("SPY", minutes=np.float64(60.0)), r"minutes=np.float64\(60.0\)"),
+        (lambda c: c.get_leaderboard(n=np.float32(5)), r"n=np.float32\(5.0\) is not allowed"),
+        (lambda c: c.get_leaderboard(n=5.0), r"n=5.0 is not allowed"),
+        (lambda c: c.get_series("SPY", minutes=np.True_), r"minutes=np.True_ is not allowed"),
+    ],
+)
+def test_floats_are_refused_alike(make_client: Any, call: Any, match: str) -> None:
+    client = make_client()
+    with pytest.raises(ValueError, match=match + ".*use a whole number from 1 to"):
+        call(client)
+    assert client.recorder.requests == []
+
+
+texts = st.one_of(
+    st.text(st.characters(codec="utf-8"), max_size=40),
+    st.text(st.sampled_from(list(". /%ßſﬁsSpy\t")), max_size=6),  # the near misses
+)
+
+
+@settings(max_examples=400, deadline=None)
+@example(".")
+@example("..")
+@example(" .. ")
+@example("ß")
+@example("ſpy")
+@example("ﬁ")
+@given(texts)
+def test_a_symbol_is_refused_or_one_safe_path_segment(text: str) -> None:
+    """Any text: a ValueError, or the text trimmed and upper-cased as one escaped segment."""
+    stripped = text.strip()
+    visible = all("!" <= c <= "~" for c in stripped)  # ASCII 0x21-0x7e
+    try:
+        symbol = _params.validate_symbol(text)
+    except ValueError:
+        assert not stripped or not visible or len(stripped) > 32 or set(stripped) == {"."}
+        return
+    assert visible and 1 <= len(stripped) <= 32  # checked before upper-casing
+    assert symbol == stripped.upper() and symbol.strip(".")  # not only dots
+    path = _params.series(text).path
+    segment = path.removeprefix(f"{ROUTE_PREFIX}/series/")
+    assert "/" not in segment and unquote(segment) == symbol
+    # what httpx sends: the path as built, no segment collapsed
+    assert httpx.URL("https://api.example" + path).path == unquote(path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(-(2**40), 2**40).flatmap(
+        lambda i: st.sampled_from([i, np.int64(i), float(i), np.float64(i)])
+    )
+)
+def test_integers_pass_and_floats_do_not(value: Any) -> None:
+    is_int = isinstance(value, int | np.integer)
+    try:
+        got = _params.validate_int(value, "minutes", (1, 2**41))
+    except ValueError:
+        assert not is_int or value < 1
+        return
+    assert is_int and type(got) is int and got == int(value)

@@ -11,6 +11,7 @@ kernels behind them live in :mod:`flowframe.frames._fastpath`; the family module
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from operator import itemgetter
 from types import NoneType
@@ -26,6 +27,8 @@ from flowframe.frames.attrs import storable_attrs
 from flowframe.frames.checks import read_timestamp
 
 __all__ = [
+    "BOOL_TYPES",
+    "ISO_TIME",
     "NUMERIC_TYPES",
     "UTC",
     "JsonText",
@@ -51,7 +54,17 @@ __all__ = [
 
 # Python numbers from JSON, plus numpy scalars from in-process sources (never bool).
 NUMERIC_TYPES: Final = frozenset({float, int, NoneType, np.float64, np.float32, np.int64, np.int32})
+# the booleans a payload may hold where a number belongs: JSON's, and numpy's from in-process
+# sources; both pack as 0.0 / 1.0, so the readers look for them (has_bool)
+BOOL_TYPES: Final = frozenset({bool, np.bool_})
 UTC: Final = "UTC"
+#: An ISO-8601 date-time as a bar time: ``YYYY-MM-DD``, ``T`` or a space, ``HH:MM``, optional
+#: ``:SS`` and a fraction of 1 to 9 digits, and an optional offset (``Z``, ``+HH:MM``,
+#: ``+HHMM`` or ``+HH``).
+ISO_TIME: Final = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?",
+    re.ASCII,  # \d: 0-9 only
+)
 
 
 # --------------------------------------------------------------------------- payload shape
@@ -107,26 +120,46 @@ def optional_str(payload: Mapping[str, Any], field: str, what: str) -> str | Non
 
 
 def read_times(values: Sequence[Any], what: str, field: str = "t") -> np.ndarray:
-    """Parse bar times to int64 nanoseconds since the epoch (UTC), naming the first bad bar."""
+    """Parse bar times to int64 nanoseconds since the epoch (UTC), naming the first bad bar.
+
+    A bar time is an ISO-8601 date-time (:data:`ISO_TIME`): a date, ``T`` or a space, a time
+    to the minute at least, an optional fraction of 1 to 9 digits and an optional offset (none
+    reads as UTC). Anything else is refused, words pandas would read as the clock
+    (``"now"``, ``"today"``) included; so is a time outside what ``datetime64[ns]`` holds
+    (1677-09-21 to 2262-04-11).
+
+    Raises
+    ------
+    SchemaError
+        Naming the field and the bar index of the first time that is not a string, not an
+        ISO-8601 date-time, or out of range.
+    """
     if not values:
         return np.empty(0, dtype=np.int64)
     fast = _fastpath.utc_nanoseconds(values)  # the plain forms, vectorised
     if fast is not None:
         return fast
-    if all(type(v) is str for v in values):
+    if all(type(v) is str for v in values) and all(map(ISO_TIME.fullmatch, values)):
         try:
             parsed = pd.to_datetime(list(values), format="ISO8601", utc=True)
             return pd.DatetimeIndex(parsed).as_unit("ns").asi8
-        except (ValueError, TypeError, OverflowError):
+        except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
             pass
     for i, v in enumerate(values):  # slow path: find the culprit
         if type(v) is not str:
             raise SchemaError(f"{what} bars[{i}].{field} must be an ISO-8601 string, got {v!r}")
+        if not ISO_TIME.fullmatch(v):
+            raise SchemaError(f"{what} bars[{i}].{field} is not an ISO-8601 time: {v!r}")
         try:
-            pd.to_datetime([v], format="ISO8601", utc=True)
+            pd.DatetimeIndex(pd.to_datetime([v], format="ISO8601", utc=True)).as_unit("ns")
+        except pd.errors.OutOfBoundsDatetime:  # a ValueError: look for it first
+            raise SchemaError(
+                f"{what} bars[{i}].{field} is out of range: {v!r} (bar times must fall between "
+                "1677-09-21 and 2262-04-11, what datetime64[ns] holds)"
+            ) from None
         except (ValueError, TypeError, OverflowError):
             raise SchemaError(f"{what} bars[{i}].{field} is not an ISO-8601 time: {v!r}") from None
-    raise SchemaError(f"{what} bar times do not parse together (mixed offsets?)")
+    raise SchemaError(f"{what} bar times do not parse together")  # pragma: no cover
 
 
 def time_index(nanoseconds: np.ndarray, name: str) -> pd.DatetimeIndex:
@@ -203,7 +236,10 @@ _FEW_SUSPECTS: Final = 32
 
 
 def has_bool(arr: np.ndarray, rows: Sequence[Sequence[Any]], text: JsonText | None = None) -> bool:
-    """Whether a JSON true/false hides in ``rows`` (already converted to ``arr``).
+    """Whether a boolean hides in ``rows`` (already converted to ``arr``).
+
+    A JSON true/false, or a numpy ``np.True_`` / ``np.False_`` from an in-process payload:
+    both become 0.0 / 1.0 when packed, and neither is a number here.
 
     A boolean can only have become exactly 0.0 or 1.0, so on dense data only those cells are
     looked at. When they are many (sparse grids: OI, contracts), a scan of the JSON text they
@@ -218,10 +254,11 @@ def has_bool(arr: np.ndarray, rows: Sequence[Sequence[Any]], text: JsonText | No
     if text is not None and count > _FEW_SUSPECTS and text.bool_free():
         return False
     if count * 4 > flat.size:
-        return any(bool in set(map(type, row)) for row in rows)
+        return any(not BOOL_TYPES.isdisjoint(map(type, row)) for row in rows)
     width = len(rows[0])
     i, j = np.divmod(np.flatnonzero(mask), width)
-    return bool in {type(rows[r][c]) for r, c in zip(i.tolist(), j.tolist(), strict=True)}
+    suspects = {type(rows[r][c]) for r, c in zip(i.tolist(), j.tolist(), strict=True)}
+    return not BOOL_TYPES.isdisjoint(suspects)
 
 
 def read_floats(
@@ -261,7 +298,7 @@ def read_matrix(
             _raise_bad_cell(rows[i], i, field, what)
     if out.size and has_bool(out, rows, text):
         for i, row in enumerate(rows):
-            if bool in set(map(type, row)):
+            if not BOOL_TYPES.isdisjoint(map(type, row)):
                 _raise_bad_cell(row, i, field, what)
     return out
 

@@ -123,6 +123,15 @@ def split_hedge_flow(calls: Any, puts: Any, *, source: str | None = None) -> pd.
         Columns ``bar, cumulative, calls_bar, calls_cumulative, puts_bar, puts_cumulative``;
         ``bar`` and ``cumulative`` are the sums of the legs. A time present in one leg only
         has NaN for the other leg and for the sums (flowframe does not guess a missing leg).
+
+    Raises
+    ------
+    SchemaError
+        A body is not a hedge-flow body, or is the wrong leg (``side`` is not ``"calls"``,
+        resp. ``"puts"``).
+    ValueError
+        The legs disagree on ``symbol``, ``bar_size`` or ``expiration`` (SPY 1m calls with
+        QQQ 5m puts are no session's two legs); a field a body leaves out is not compared.
     """
     c, p = (
         hedge_flow_from_json(body, source=source)
@@ -134,6 +143,14 @@ def split_hedge_flow(calls: Any, puts: Any, *, source: str | None = None) -> pd.
         if frame.attrs.get("side") not in (None, side):
             raise SchemaError(
                 f"split_hedge_flow expects a {side!r} body there, got side={frame.attrs['side']!r}"
+            )
+    for key in ("symbol", "bar_size", "expiration"):
+        ours, theirs = c.attrs.get(key), p.attrs.get(key)
+        if ours is not None and theirs is not None and ours != theirs:
+            raise ValueError(
+                f"split_hedge_flow: the legs disagree on {key}: calls {key}={ours!r}, puts "
+                f"{key}={theirs!r}; join two legs of one request (same symbol, bar_size and "
+                "expiration)"
             )
     index = c.index.union(p.index)
     c = c.reindex(index)

@@ -13,6 +13,7 @@ used (published bodies show both 64.1 and 0.64; a value in [0, 1] is read as a f
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -603,18 +604,26 @@ class Snapshot:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        head = f"Snapshot({self.symbol}, {self.status}"
-        if self.as_of is not None:
-            head += f", as_of={self.as_of.isoformat()}"
-        if self.headline is not None and self.headline.narrative:
-            head += f", headline={self.headline.narrative!r}"
-        elif self.message:
-            head += f", message={self.message!r}"
+        # never raises, even on an object whose __init__ stopped midway (a debugger, a
+        # traceback's locals or a log line show those): every attribute read has a default
+        status = getattr(self, "status", None) or "unread"
+        head = f"Snapshot({getattr(self, 'symbol', None)}, {status}"
+        as_of = getattr(self, "as_of", None)
+        if isinstance(as_of, pd.Timestamp):
+            head += f", as_of={as_of.isoformat()}"
+        narrative = getattr(getattr(self, "headline", None), "narrative", None)
+        message = getattr(self, "message", None)
+        if narrative:
+            head += f", headline={narrative!r}"
+        elif message:
+            head += f", message={message!r}"
         return head + ")"
 
     # ------------------------------------------------------------------ html
 
     def _repr_html_(self) -> str:
+        if not hasattr(self, "levels"):  # partly built (__init__ stopped): the text repr
+            return f"<pre>{html.escape(repr(self))}</pre>"
         # the one card renderer, shared with the live headline and the demo report
         return snapshot_card(self)
 

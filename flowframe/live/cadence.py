@@ -6,9 +6,14 @@ wait and what a session at that pace would cost.
 - :func:`plan_interval` chooses the seconds between cycles so the rest of the session fits
   the daily quota (:data:`PLANS`), never faster than the floor or the plan's server cache
   (:data:`CACHE_SECONDS`).
-- :func:`backoff_seconds` is the wait after consecutive failed cycles.
+- :func:`backoff_seconds` is the wait after consecutive failed cycles: 2 to 300 s by
+  default, a server's ``Retry-After`` honoured within those bounds.
 - :func:`next_wait` turns the interval (session seconds) into the run loop's real sleep:
   scaled by the clock's speed, waking at the open, never sleeping past the close.
+
+Every wait computed here is a finite number of seconds >= 0 whatever the inputs (a
+``Retry-After`` of ``1e20``, NaN, a clock speed of infinity): nothing here raises on a value
+that came from a server.
 """
 
 from __future__ import annotations
@@ -139,8 +144,10 @@ def plan_interval(
     Parameters
     ----------
     quota : Quota or None
-        The quota the last response stated (``client.quota``); None when unknown (a local
-        source, or before the first response): then the floor.
+        The quota the responses stated (``client.quota``); None when unknown (a local
+        source, or before the first response). Without a ``remaining`` (none stated yet, or
+        unreadable) the day's whole limit is assumed, from ``quota.limit`` or else the
+        plan's (:data:`PLANS`); with no limit known either, the floor.
     requests_per_cycle : float
         Requests one cycle sends; may be fractional (3.1 = three every cycle plus a
         leaderboard every tenth).
@@ -179,12 +186,20 @@ def plan_interval(
     if plan is not None:
         plan = _params.validate_choice(str(plan).lower(), tuple(PLANS), "plan")
     low = max(float(floor), CACHE_SECONDS[plan] if plan is not None else 0.0)
-    if quota is None or quota.unlimited or quota.remaining is None:
+    if quota is not None and quota.unlimited:
         return low
-    if not seconds_left > 0 or requests_per_cycle == 0:
+    limit = quota.limit if quota is not None else None
+    if limit is None and plan is not None:
+        limit = PLANS[plan]
+    remaining = quota.remaining if quota is not None else None
+    if remaining is None:
+        remaining = limit  # none stated (yet): the day's whole quota, never the floor
+    if remaining is None:
         return low
-    reserve = quota_reserve(quota.limit if quota.limit is not None else quota.remaining)
-    usable = max(quota.remaining - reserve, 1)
+    if not seconds_left > 0 or requests_per_cycle == 0 or not math.isfinite(seconds_left):
+        return low
+    reserve = quota_reserve(limit if limit is not None else remaining)
+    usable = max(remaining - reserve, 1)
     return max(low, float(seconds_left) * float(requests_per_cycle) / usable)
 
 
@@ -200,27 +215,56 @@ def projected_use(interval: float, requests_per_cycle: float) -> int:
     return math.ceil(round(SESSION_SECONDS / interval * requests_per_cycle, 6))
 
 
-def backoff_seconds(
-    failures: int, *, base: float, cap: float, retry_after: float | None = None
-) -> float:
+def backoff_seconds(failures: int, *, base: float, cap: float, retry_after: object = None) -> float:
     """Return the shortest wait after ``failures`` consecutive failed cycles.
 
-    ``min(base * 2 ** (failures - 1), cap)`` (2, 4, 8, ... with ``base=2``), but at least a
-    rate limit's ``retry_after``, which wins over the cap. No failure, no wait.
+    ``min(base * 2 ** (failures - 1), cap)`` (2, 4, 8, ... 300 with the poller's defaults),
+    lengthened to a rate limit's ``retry_after`` but never beyond ``cap``: every wait lies
+    within ``[base, cap]`` (the README's 2 to 300 s). A ``retry_after`` that is not a finite
+    number of seconds >= 0 (``1e20`` is one, but the cap holds it; NaN, infinity, a negative
+    number or text are not) is ignored. No failure, no wait. Never raises on ``retry_after``.
+
+    Parameters
+    ----------
+    failures : int
+        Consecutive failed cycles.
+    base, cap : float
+        The first wait and the longest; ``0 < base <= cap``, both finite.
+    retry_after : float, optional
+        The seconds a server asked for (``RateLimitError.retry_after``).
+
+    Returns
+    -------
+    float
+        Seconds, in ``[base, cap]`` after a failure, 0 without one.
 
     Examples
     --------
     >>> [backoff_seconds(n, base=2.0, cap=10.0) for n in range(5)]
     [0.0, 2.0, 4.0, 8.0, 10.0]
-    >>> backoff_seconds(1, base=2.0, cap=10.0, retry_after=600.0)
-    600.0
+    >>> backoff_seconds(1, base=2.0, cap=300.0, retry_after=45.0)
+    45.0
+    >>> backoff_seconds(1, base=2.0, cap=300.0, retry_after=1e20)
+    300.0
     """
     if failures < 1:
         return 0.0
-    wait = min(base * 2.0 ** (failures - 1), cap)
-    if retry_after is not None:
-        wait = max(wait, float(retry_after))
+    wait = min(base * 2.0 ** min(failures - 1, 64), cap)  # 2 ** 64: past any cap
+    asked = _seconds_or_none(retry_after)
+    if asked is not None:
+        wait = min(max(wait, asked), cap)
     return wait
+
+
+def _seconds_or_none(value: object) -> float | None:
+    """``value`` as finite seconds >= 0, else None (never raises)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        seconds = float(value)
+    except (OverflowError, ValueError):  # an int too large for a float
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def next_wait(
@@ -257,17 +301,23 @@ def next_wait(
     float or None
         ``max(interval / speed, backoff)``, waking at the open before it and
         :data:`CLOSE_MARGIN` session seconds after the close at the latest; once the session
-        is over, ``after_close`` (at least the back-off).
+        is over, ``after_close`` (at least the back-off). Always finite and >= 0: a speed
+        that is not a finite number > 0 counts as 1, an interval, back-off or
+        ``after_close`` that is not finite and >= 0 as 0.
     """
     open_, close = bounds
+    speed = speed if _seconds_or_none(speed) else 1.0
+    interval = _seconds_or_none(interval) or 0.0
+    backoff = _seconds_or_none(backoff) or 0.0
     if now >= close or (now >= open_ and closed_today):
         if after_close is None:
             return None
-        planned = float(after_close)
+        planned = _seconds_or_none(after_close) or 0.0
     else:
         planned = interval / speed
         if now < open_:
             planned = max(planned, (open_ - now).total_seconds() / speed)
         else:  # wake just after the close at the latest, for the session's last bars
             planned = min(planned, ((close - now).total_seconds() + CLOSE_MARGIN) / speed)
-    return max(planned, backoff)
+    wait = max(planned, backoff)
+    return wait if math.isfinite(wait) else max(interval, backoff)  # speed ~0: not inf

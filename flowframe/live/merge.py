@@ -1,10 +1,11 @@
 """Merge the windows a poller fetches into the frames it holds.
 
 After its first cycle, which fetches the whole session, a poller asks only for the minutes
-since the last bar it holds plus one bar of overlap (:func:`window_minutes`), and merges each
-window into what it holds: :func:`merge_series`, :func:`merge_heatmap`. No bar already
-gathered is ever lost, and a bar the source revised is replaced by its newer reading. The
-hedge-flow panel costs no request: :func:`hedge_from_series` derives it from the series.
+since the last bar it holds plus one bar of overlap and a margin, up to the server's now
+(:func:`window_minutes`), and merges each window into what it holds: :func:`merge_series`,
+:func:`merge_heatmap`. No bar already gathered is ever lost, and a bar the source revised is
+replaced by its newer reading. The hedge-flow panel costs no request:
+:func:`hedge_from_series` derives it from the series.
 """
 
 from __future__ import annotations
@@ -47,17 +48,27 @@ _LEG_COLUMNS: Final = (
 )
 
 
-def window_minutes(last: pd.Timestamp | None, now: pd.Timestamp, bar_seconds: float) -> int:
-    """Return the minutes to fetch: since ``last`` plus one bar of overlap, within 1..390.
+def window_minutes(
+    last: pd.Timestamp | None, now: pd.Timestamp, bar_seconds: float, *, margin: float = 0.0
+) -> int:
+    """Return the minutes to fetch: since ``last`` plus one bar and ``margin``, within 1..390.
+
+    ``ceil((now - last + bar_seconds + margin) / 60)``, at least 1 and at most 390 (the API's
+    longest window, the whole session). The poller passes the server's now (its last
+    ``as_of`` plus the local time elapsed since), not the local clock: see
+    :mod:`flowframe.live.poller`.
 
     Parameters
     ----------
     last : pandas.Timestamp or None
-        The last bar held; None when nothing is held (then the whole session, 390).
+        Where the window must start: the last bar held (the resume point); None when nothing
+        is held (then the whole session, 390).
     now : pandas.Timestamp
-        The session clock.
+        The server's clock.
     bar_seconds : float
-        The bar size, in seconds.
+        The bar size, in seconds (one bar of overlap: ``last`` is fetched again).
+    margin : float, default 0.0
+        Seconds more, for a request processed later than planned.
 
     Returns
     -------
@@ -69,10 +80,14 @@ def window_minutes(last: pd.Timestamp | None, now: pd.Timestamp, bar_seconds: fl
     >>> t = pd.Timestamp("2026-09-18 14:00Z")
     >>> window_minutes(None, t, 60.0), window_minutes(t, t + pd.Timedelta("90s"), 60.0)
     (390, 3)
+    >>> window_minutes(t, t + pd.Timedelta("90s"), 60.0, margin=60.0)
+    4
     """
     if last is None:
         return SESSION_MINUTES
-    span = (now - last).total_seconds() + bar_seconds
+    span = (now - last).total_seconds() + bar_seconds + margin
+    if not math.isfinite(span):
+        return SESSION_MINUTES
     return int(min(max(math.ceil(span / 60.0), 1), SESSION_MINUTES))
 
 

@@ -13,11 +13,32 @@ Requests and cadence
 --------------------
 One cycle sends 3 requests: ``series`` (which carries the hedge-flow cumulatives by leg, so
 the hedge panel costs nothing: :func:`hedge_from_series` derives it), ``heatmap`` (``mode="raw"``)
-and ``snapshot``; every ``leaderboard_every``-th cycle adds ``leaderboard`` (4 requests). The
-first cycle fetches the whole session (``minutes=390``); later cycles fetch only the minutes
-since the last bar held plus one bar of overlap, and merge, so no bar already gathered is ever
-lost. A 403 ``tier_restricted`` on the heatmap or the leaderboard (both Alpha+ endpoints) turns
-that panel off instead of failing every cycle.
+and ``snapshot``; every ``leaderboard_every``-th cycle adds ``leaderboard`` (4 requests). A
+403 ``tier_restricted`` on the heatmap or the leaderboard (both Alpha+ endpoints) turns that
+panel off instead of failing every cycle.
+
+How many minutes to ask for
+---------------------------
+The server answers the ``minutes`` before *its* now, so a request sized from the local clock
+alone misses bars whenever the local clock runs behind the server's (3 minutes behind at a
+5-minute cadence: a 3-minute hole every cycle, never fetched again). The rule, per panel
+(series and heatmap):
+
+- While nothing is held, the whole session so far: ``minutes=390`` (the API's maximum).
+- Then from the *resume point*, the last bar the previous window brought (it may have been
+  incomplete then), to the server's now, plus one bar of overlap and a 60 s margin, rounded up
+  to whole minutes and capped at 390 (:func:`~flowframe.live.merge.window_minutes`).
+- The server's now is the ``as_of`` of the last landed cycle's bodies plus the local time
+  elapsed since that cycle was sent (counted from the send, so it errs late, which only
+  widens the window). Only when no body stated a usable ``as_of`` (none yet, or one more than
+  a day from the local clock) is the local clock used. So the local clock measures elapsed
+  time only; where it and the server disagree, the server wins.
+- A window that comes back starting after the resume point (it was processed later than
+  planned: a slow answer, the client's own retries) left a hole: the next request asks for the
+  whole session again, and the resume point restarts from what it brings.
+
+Every window is merged into what is held (a bar present in both takes the newer reading), so
+every bar is fetched again after it completes and is held with its final value.
 
 One cycle, sync or async
 ------------------------
@@ -32,13 +53,27 @@ Settings change in place
 what the change makes stale; the next cycle fetches it again, whole. A cycle in flight when a
 setting changes is discarded when it lands.
 
-Errors
-------
+Errors and waits
+----------------
 A cycle either lands whole or not at all: any exception from the source or from reading its
 payloads (:class:`~flowframe.APIError` and subclasses, :class:`~flowframe.SchemaError`,
 ``TimeoutError``, anything else) leaves the data held untouched, is recorded in
 :attr:`Poller.errors` and ``status.last_error``, and the next cycle waits with exponential
-backoff. ``KeyboardInterrupt`` and ``asyncio.CancelledError`` are never swallowed.
+backoff: 2, 4, 8, ... 300 s by default, a rate limit's ``Retry-After`` honoured within those
+bounds (``Retry-After: 1e20`` waits 300 s; NaN, negative or unreadable values are ignored).
+Every wait the run loop computes is a finite number of seconds and computing it never
+raises (:func:`~flowframe.live.cadence.next_wait`). ``KeyboardInterrupt`` and
+``asyncio.CancelledError`` are never swallowed.
+
+Callbacks
+---------
+:meth:`Poller.on_update`, :meth:`Poller.on_alert` and :meth:`Poller.on_error` take plain
+functions or async functions. What an async one returns is awaited once the cycle is
+booked: by :meth:`Poller.acycle` (and so by the run loop) on the poller's event loop, in the
+order registered, before the next cycle; by :meth:`Poller.cycle` as a task on the event loop
+running in this thread (a notebook's), or else run to its end before ``cycle()`` returns. A
+callback that raises (or whose awaitable raises) is recorded in :attr:`Poller.errors` as a
+``"callback"`` error and polling goes on.
 """
 
 from __future__ import annotations
@@ -46,15 +81,16 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import pandas as pd
 
 from flowframe import _params
-from flowframe._constants import BAR_SECONDS, BARS, ET, GRID_BARS, METRICS
+from flowframe._constants import BAR_SECONDS, BARS, ET, GRID_BARS, LEADERBOARD_METRICS, METRICS
 from flowframe._session import session_bounds
 from flowframe.errors import RateLimitError, TierRestrictedError
 from flowframe.frames import heatmap_from_payload, leaderboard_from_payload
@@ -63,6 +99,7 @@ from flowframe.frames.snapshot import snapshot_from_payload
 from flowframe.live.alerts import ALERT_KINDS, AlertDetector
 from flowframe.live.cadence import (
     CACHE_SECONDS,
+    CLOSE_MARGIN,
     PLANS,
     SESSION_SECONDS,
     backoff_seconds,
@@ -103,10 +140,19 @@ __all__ = [
 logger = logging.getLogger("flowframe.live")
 
 _GRID_BAR_SECONDS: Final = float(BAR_SECONDS[GRID_BARS[0]])  # the heatmap's 1-minute bars
+#: Seconds added to every window beyond the bar of overlap (see "How many minutes to ask for").
+WINDOW_MARGIN: Final = 60.0
+#: Cycles the run loop tries past the close when none sent after it has landed (see
+#: :meth:`Poller.next_delay`): with the back-off, 2 + 4 + ... + 256 s, about 8.5 minutes.
+CLOSE_TRIES: Final = 8
+#: A body's ``as_of`` further than this from the local clock is not believed.
+_AS_OF_SANITY: Final = pd.Timedelta(days=1)
 
 Now = Callable[[], pd.Timestamp]
 Sleep = Callable[[float], Awaitable[Any]]
 ErrorRecord = tuple[pd.Timestamp, str, str]
+#: An awaitable a callback returned, with the callback (to name it if it fails).
+Pending = list[tuple[Callable[..., Any], Awaitable[Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +166,8 @@ class _Call:
 
 
 Fetch = Callable[[_Call], Awaitable[Any]]
+_T = TypeVar("_T")
+_F = TypeVar("_F")
 
 
 def _utc(ts: Any) -> pd.Timestamp:
@@ -133,11 +181,68 @@ def _is_positive_int(value: object) -> bool:
     return type(value) is int and value >= 1
 
 
+def _is_seconds(value: object) -> bool:
+    """Say whether ``value`` is a finite real number > 0 (never NaN, inf, a bool or text)."""
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and math.isfinite(value)
+        and value > 0
+    )
+
+
+def _as_of(payload: Any, now: pd.Timestamp) -> pd.Timestamp | None:
+    """Read a body's ``as_of`` as a UTC timestamp (naive reads as UTC); never raises.
+
+    None when it is missing, unreadable, or more than a day from the local clock ``now``.
+    """
+    text = payload.get("as_of") if isinstance(payload, dict) else None
+    if not isinstance(text, str):
+        return None
+    try:
+        stamp: Any = pd.Timestamp(text)
+        if not isinstance(stamp, pd.Timestamp) or pd.isna(stamp):  # "NaT" reads as NaT
+            return None
+        stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+        believable = abs(stamp - now) <= _AS_OF_SANITY
+    except (ValueError, OverflowError):  # OutOfBounds*: a year pandas cannot hold
+        return None
+    return stamp if believable else None
+
+
+def _resume_point(held: pd.Timestamp | None, window: pd.Index) -> pd.Timestamp | None:
+    """Where the next window must start, after ``window`` landed (None: the whole session).
+
+    The window's last bar, when the window reached back to the previous resume point ``held``;
+    None (fetch the whole session next) when it started after it, a hole; ``held`` unchanged
+    when the window brought no bar.
+    """
+    if len(window) == 0:
+        return held
+    if held is not None and window[0] > held:
+        return None
+    return pd.Timestamp(window[-1])
+
+
+def _describe(exc: BaseException) -> str:
+    """Return an exception's message; never raises (its ``__str__`` may, on odd fields)."""
+    try:
+        return str(exc) or repr(exc)
+    except Exception:
+        return f"<{type(exc).__name__} whose message cannot be shown>"
+
+
+def _close_unawaited(pending: Pending) -> None:
+    for _fn, awaitable in pending:
+        if inspect.iscoroutine(awaitable):
+            awaitable.close()
+
+
 def _wall_now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC")
 
 
-def _run_now(steps: Coroutine[Any, Any, bool]) -> bool:
+def _run_now(steps: Coroutine[Any, Any, _T]) -> _T:
     """Run a coroutine that never suspends to its end, here and now (no event loop needed).
 
     :meth:`Poller.cycle` runs the one cycle coroutine this way: with a sync fetch it awaits
@@ -146,7 +251,8 @@ def _run_now(steps: Coroutine[Any, Any, bool]) -> bool:
     try:
         steps.send(None)
     except StopIteration as done:
-        return bool(done.value)
+        result: _T = done.value
+        return result
     steps.close()  # it waited on something: not a sync cycle (a bug, never a source error)
     raise RuntimeError("a synchronous polling cycle tried to wait")
 
@@ -174,8 +280,10 @@ class Poller:
     backoff_base, backoff_max : float, default 2.0 and 300.0
         After ``n`` consecutive failed cycles the next waits at least
         ``min(backoff_base * 2 ** (n - 1), backoff_max)`` seconds (2, 4, 8, ... 300); a
-        :class:`~flowframe.RateLimitError` with ``retry_after`` waits at least that. A
-        successful cycle resets it to 0.
+        :class:`~flowframe.RateLimitError` with ``retry_after`` waits that long, but never
+        beyond ``backoff_max`` (a ``retry_after`` that is not a finite number of seconds is
+        ignored). So a failed cycle waits ``backoff_base`` to ``backoff_max`` seconds. A
+        successful cycle resets it to 0. Both finite, ``0 < backoff_base <= backoff_max``.
     max_errors_kept : int, default 50
         How many errors :attr:`errors` keeps (the oldest go first).
     max_alerts_kept : int, default 200
@@ -183,7 +291,7 @@ class Poller:
     plan : {"free", "basic", "growth", "alpha"}, optional
         The key's plan, when the source's quota cannot tell (see :func:`plan_interval`).
     floor : float, default 30.0
-        The shortest interval between cycles, in session seconds.
+        The shortest interval between cycles, in session seconds (finite, > 0).
     after_close : float or None, default None
         Once the session is over (the clock is at or past the close, or the snapshot says
         ``session_closed`` during session hours: a holiday), the run loop ends after that
@@ -192,8 +300,9 @@ class Poller:
     offload : bool, default True
         In :meth:`acycle`, call a sync source in a worker thread, so the event loop (the
         notebook) stays responsive while it answers.
-    leaderboard_metric : str, default "heat"
-        The leaderboard's metric.
+    leaderboard_metric : {"heat", "pin_risk", "abs_flow", "charm_intensity"}, default "heat"
+        The leaderboard's metric (checked here: a typo raises ``ValueError`` at once rather
+        than failing every cycle).
     burst_k : float, default 3.0
         A hedge burst is a bar beyond ``burst_k`` robust sigmas of the session's bars before it.
 
@@ -236,11 +345,21 @@ class Poller:
     ``severity_escalation``
         The headline's severity rises (info < watch < alert).
 
+    Requests are sized from the last bar held and the server's ``as_of``, never from the
+    local clock alone (see the module's "How many minutes to ask for").
+
     The run loop sleeps ``max(interval / speed, backoff)`` real seconds between cycles, where
     ``interval`` is :func:`plan_interval` in session seconds and ``speed`` the source clock's
     speed (1 for the wall clock): a simulated session at 60x polls every 0.5 s of real time.
     Before the open it sleeps until the open; it never sleeps more than a second past the
-    close, so the last bars of the session are gathered.
+    close, so the last bars of the session are gathered. The loop ends (``after_close=None``)
+    once the session is over *and* the series held is final: nothing held (a holiday), the
+    last series body's ``as_of`` at or past the close, or a cycle landed that was sent at or
+    after the close by both the local clock and the server's. Until then it tries again past
+    the close, with the back-off, up to :data:`CLOSE_TRIES` times (the cycle at the close
+    failed, or the local clock runs ahead of the server's). A snapshot saying
+    ``session_closed`` during session hours ends the loop on the same condition (else the
+    loop goes on to the close by the local clock).
 
     Examples
     --------
@@ -274,15 +393,19 @@ class Poller:
             raise ValueError(
                 f"leaderboard_every={leaderboard_every!r} is not allowed; use an int >= 1 or None"
             )
-        if not backoff_base > 0 or not backoff_max >= backoff_base:
+        if not (
+            _is_seconds(backoff_base) and _is_seconds(backoff_max) and backoff_max >= backoff_base
+        ):
             raise ValueError(
                 f"backoff_base={backoff_base!r}, backoff_max={backoff_max!r} are not allowed; "
-                "use 0 < backoff_base <= backoff_max"
+                "use finite seconds, 0 < backoff_base <= backoff_max"
             )
-        if not floor > 0:
-            raise ValueError(f"floor={floor!r} is not allowed; use seconds > 0")
-        if after_close is not None and not after_close > 0:
-            raise ValueError(f"after_close={after_close!r} is not allowed; use seconds > 0 or None")
+        if not _is_seconds(floor):
+            raise ValueError(f"floor={floor!r} is not allowed; use finite seconds > 0")
+        if after_close is not None and not _is_seconds(after_close):
+            raise ValueError(
+                f"after_close={after_close!r} is not allowed; use finite seconds > 0 or None"
+            )
         if not burst_k > 0:
             raise ValueError(f"burst_k={burst_k!r} is not allowed; use a number > 0")
         for name, value in (
@@ -297,7 +420,9 @@ class Poller:
         self._symbol = _params.validate_symbol(symbol)
         self._metric = _params.validate_choice(heatmap_metric, METRICS, "heatmap_metric")
         self._bar = _params.validate_choice(bar, BARS, "bar")
-        self._leaderboard_metric = leaderboard_metric
+        self._leaderboard_metric = _params.validate_choice(
+            leaderboard_metric, LEADERBOARD_METRICS, "leaderboard_metric"
+        )
         self.leaderboard_every = leaderboard_every
         self._sleep = sleep
         self._clock = getattr(source, "clock", None)
@@ -334,6 +459,14 @@ class Poller:
         self._closed_today = False
         self._raw_series: pd.DataFrame | None = None
         self._raw_pin = False
+        # request sizing: where each panel's next window starts, and the server's clock
+        self._series_from: pd.Timestamp | None = None
+        self._grid_from: pd.Timestamp | None = None
+        self._anchor: tuple[pd.Timestamp, pd.Timestamp] | None = None  # (as_of, local sent)
+        self._series_as_of: pd.Timestamp | None = None
+        self._landed_sent: pd.Timestamp | None = None  # last landed send, the earlier clock
+        self._close_tries = 0
+        self._callback_tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ settings
 
@@ -392,6 +525,7 @@ class Poller:
         data.series = data.hedge = data.heatmap = data.snapshot = None
         self._raw_series = None
         self._raw_pin = False
+        self._series_from = self._grid_from = self._series_as_of = None
         self._closed_today = False
         self._detector.reset(symbol)
 
@@ -409,6 +543,7 @@ class Poller:
         self._metric = metric
         self._void_cycle_in_flight()
         self.data.heatmap = None
+        self._grid_from = None
 
     def set_bar(self, bar: str) -> None:
         """Use another bar size for the series: only the series and hedge-flow are dropped.
@@ -431,34 +566,97 @@ class Poller:
         self.data.series = self.data.hedge = None
         self._raw_series = None
         self._raw_pin = False
+        self._series_from = self._series_as_of = None
         self._detector.rebase()
 
     # ------------------------------------------------------------------ callbacks
 
     def on_update(self, fn: Callable[[LiveData], Any]) -> Callable[[LiveData], Any]:
-        """Call ``fn(data)`` after each successful cycle; returns ``fn`` (a decorator too)."""
-        self._on_update.append(fn)
-        return fn
+        """Call ``fn(data)`` after each successful cycle; returns ``fn`` (a decorator too).
+
+        ``fn`` may be an async function: see :meth:`on_alert` for when it is awaited.
+
+        Raises
+        ------
+        TypeError
+            ``fn`` is not callable.
+        """
+        return self._register(self._on_update, fn, "on_update")
 
     def on_alert(self, fn: Callable[[Alert], Any]) -> Callable[[Alert], Any]:
-        """Call ``fn(alert)`` for each new :class:`Alert`; returns ``fn``."""
-        self._on_alert.append(fn)
-        return fn
+        """Call ``fn(alert)`` for each new :class:`Alert`; returns ``fn`` (a decorator too).
+
+        ``fn`` may be an async function (``async def``): its coroutine is awaited on the
+        poller's event loop by :meth:`acycle` and the run loop, in the order the callbacks
+        were registered, before the next cycle; :meth:`cycle` schedules it on the event loop
+        running in this thread (a notebook's) or, with none, runs it to its end before
+        returning. It is never left unawaited.
+
+        Raises
+        ------
+        TypeError
+            ``fn`` is not callable.
+        """
+        return self._register(self._on_alert, fn, "on_alert")
 
     def on_error(self, fn: Callable[[BaseException], Any]) -> Callable[[BaseException], Any]:
-        """Call ``fn(exception)`` after each failed cycle; returns ``fn``."""
-        self._on_error.append(fn)
+        """Call ``fn(exception)`` after each failed cycle; returns ``fn`` (async allowed).
+
+        Raises
+        ------
+        TypeError
+            ``fn`` is not callable.
+        """
+        return self._register(self._on_error, fn, "on_error")
+
+    @staticmethod
+    def _register(callbacks: list[Any], fn: _F, name: str) -> _F:
+        if not callable(fn):
+            raise TypeError(f"{name}() takes a function or an async function to call, got {fn!r}")
+        callbacks.append(fn)
         return fn
 
-    def _notify(self, callbacks: list[Callable[[Any], Any]], arg: Any) -> None:
+    def _notify(self, callbacks: list[Callable[[Any], Any]], arg: Any) -> Pending:
+        """Call each callback; return the awaitables the async ones gave, still to await."""
+        pending: Pending = []
         for fn in list(callbacks):
             try:
-                fn(arg)
+                result = fn(arg)
             except Exception as exc:  # a broken callback must not stop the polling
-                logger.warning("flowframe.live callback %r raised", fn, exc_info=True)
-                self._errors.append(
-                    (self._now(), "callback", f"{getattr(fn, '__name__', fn)!s}: {exc!r}")
-                )
+                self._callback_failed(fn, exc)
+                continue
+            if inspect.isawaitable(result):
+                pending.append((fn, result))
+        return pending
+
+    def _callback_failed(self, fn: Callable[..., Any], exc: Exception) -> None:
+        logger.warning("flowframe.live callback %r raised", fn, exc_info=exc)
+        name = getattr(fn, "__name__", None) or type(fn).__name__
+        self._errors.append(
+            (self._now(), "callback", f"{name}: {type(exc).__name__}: {_describe(exc)}")
+        )
+
+    async def _settle(self, pending: Pending) -> None:
+        """Await the callbacks' awaitables in order; one that raises is recorded, not raised."""
+        for at, (fn, awaitable) in enumerate(pending):
+            try:
+                await awaitable
+            except Exception as exc:
+                self._callback_failed(fn, exc)
+            except BaseException:  # cancelled: the rest will never run, close them quietly
+                _close_unawaited(pending[at + 1 :])
+                raise
+
+    def _settle_here(self, pending: Pending) -> None:
+        """For :meth:`cycle`: a task on this thread's running loop, or run to the end now."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(self._settle(pending))
+            return
+        task = loop.create_task(self._settle(pending), name="flowframe-poller-callbacks")
+        self._callback_tasks.add(task)  # kept until done: a bare task may be collected
+        task.add_done_callback(self._callback_tasks.discard)
 
     # ------------------------------------------------------------------ state
 
@@ -490,7 +688,7 @@ class Poller:
         """Session seconds per real second: the source clock's speed, else 1."""
         speed = getattr(self._clock, "speed", None)
         running = getattr(self._clock, "running", True)
-        if running and isinstance(speed, int | float) and speed > 0:
+        if running and isinstance(speed, int | float) and _is_seconds(speed):
             return float(speed)
         return 1.0
 
@@ -509,6 +707,20 @@ class Poller:
         if now < open_:
             return (close - open_).total_seconds()
         return max((close - now).total_seconds(), 0.0)
+
+    def _gathered(self, close: pd.Timestamp) -> bool:
+        """Say whether the series held is final (the close's bars, complete, are held).
+
+        True with nothing held (a holiday); or when the last series body was as of the close
+        or later; or when a cycle landed that was sent at or after the close by both the
+        local clock and the server's (estimated) one.
+        """
+        series = self._raw_series
+        if series is None or series.empty:
+            return True
+        if self._series_as_of is not None and self._series_as_of >= close:
+            return True
+        return self._landed_sent is not None and self._landed_sent >= close
 
     def _quota(self) -> Quota | None:
         quota = getattr(self._source, "quota", None)
@@ -541,15 +753,20 @@ class Poller:
         """
         if self._async_source:
             raise TypeError(f"{self._name} is an async source: use `await poller.acycle()`")
-        return _run_now(self._cycle(self._fetch_here))
+        landed, pending = _run_now(self._cycle(self._fetch_here))
+        if pending:
+            self._settle_here(pending)
+        return landed
 
     async def acycle(self) -> bool:
         """Run one polling cycle, awaiting the source if it is async (see :meth:`cycle`).
 
         A sync source is called in a worker thread when ``offload`` is set, so the event loop
-        keeps running meanwhile.
+        keeps running meanwhile. Async callbacks are awaited before it returns.
         """
-        return await self._cycle(self._fetch_awaited)
+        landed, pending = await self._cycle(self._fetch_awaited)
+        await self._settle(pending)
+        return landed
 
     async def _fetch_here(self, call: _Call) -> Any:
         """Ask a sync source in this thread (never suspends: :meth:`cycle` relies on it)."""
@@ -566,8 +783,12 @@ class Poller:
             payload = await payload
         return payload
 
-    async def _cycle(self, fetch: Fetch) -> bool:
-        """Plan, fetch and land one cycle, then book it; the one cycle of both entry points."""
+    async def _cycle(self, fetch: Fetch) -> tuple[bool, Pending]:
+        """Plan, fetch and land one cycle, then book it; the one cycle of both entry points.
+
+        Returns whether it landed, and the awaitables async callbacks gave (awaited by the
+        caller: the sync entry point cannot await here).
+        """
         if self._busy:
             raise RuntimeError("a polling cycle is already in progress on this Poller")
         now = self._now()
@@ -592,25 +813,36 @@ class Poller:
             self._busy = False
         return self._finish(error, alerts)
 
+    def _server_now(self, now: pd.Timestamp) -> pd.Timestamp:
+        """Estimate the server's clock: the last ``as_of`` plus the local time since it was sent.
+
+        The local clock ``now`` itself only before any body stated a usable ``as_of``.
+        """
+        if self._anchor is None:
+            return now
+        as_of, sent = self._anchor
+        return as_of + max(now - sent, pd.Timedelta(0))
+
     def _plan(self, now: pd.Timestamp) -> list[_Call]:
-        """Return this cycle's requests: each window from the last bar held, on."""
+        """Return this cycle's requests: each window from its resume point to the server's now.
+
+        See the module's "How many minutes to ask for".
+        """
         symbol = (self._symbol,)
-        series = self._raw_series
-        last_bar = series.index[-1] if series is not None and len(series) else None
-        minutes = window_minutes(last_bar, now, float(BAR_SECONDS[self._bar]))
+        server_now = self._server_now(now)
+        minutes = window_minutes(
+            self._series_from, server_now, float(BAR_SECONDS[self._bar]), margin=WINDOW_MARGIN
+        )
         calls = [_Call("series", "get_series", symbol, {"bar": self._bar, "minutes": minutes})]
         if "heatmap" not in self._disabled:
-            heatmap = self.data.heatmap
-            last_grid = (
-                pd.Timestamp(heatmap["bar"].values[-1]).tz_localize("UTC")
-                if heatmap is not None and heatmap.sizes["bar"]
-                else None
-            )
+            grid_from = self._grid_from if self.data.heatmap is not None else None
             kwargs = {
                 "metric": self._metric,
                 "mode": "raw",
                 "bar": GRID_BARS[0],
-                "minutes": window_minutes(last_grid, now, _GRID_BAR_SECONDS),
+                "minutes": window_minutes(
+                    grid_from, server_now, _GRID_BAR_SECONDS, margin=WINDOW_MARGIN
+                ),
             }
             calls.append(_Call("heatmap", "get_heatmap", symbol, kwargs))
         calls.append(_Call("snapshot", "get_snapshot", symbol))
@@ -645,9 +877,15 @@ class Poller:
         name = self._name
         read: dict[str, Any] = {}
         raw_pin = self._raw_pin
+        as_of: pd.Timestamp | None = None  # the latest believable as_of of the cycle's bodies
+        series_as_of: pd.Timestamp | None = None
         for call, payload in answers:
+            stamp = _as_of(payload, now)
+            if stamp is not None:
+                as_of = stamp if as_of is None else max(as_of, stamp)
             if call.panel == "series":
                 read["series"], raw_pin = read_series_window(payload, name)
+                series_as_of = stamp
             elif call.panel == "heatmap":
                 read["heatmap"] = heatmap_from_payload(payload, source=name)
             elif call.panel == "snapshot":
@@ -659,16 +897,29 @@ class Poller:
         data = self.data
         raw = self._raw_series
         series, hedge = data.series, data.hedge
+        series_from, grid_from = self._series_from, self._grid_from
         if "series" in read:
             raw = merge_series(raw, read["series"])
             series = pin_auto(raw) if raw_pin else raw
             hedge = hedge_from_series(series)
+            series_from = _resume_point(series_from, read["series"].index)
         heatmap = data.heatmap
         if "heatmap" in read:
+            if heatmap is None:
+                grid_from = None
             heatmap = merge_heatmap(heatmap, read["heatmap"])
+            bars = pd.DatetimeIndex(read["heatmap"]["bar"].values).tz_localize("UTC")  # naive UTC
+            grid_from = _resume_point(grid_from, bars)
         # commit: nothing above changed self
         self._raw_series, self._raw_pin = raw, raw_pin
         data.series, data.hedge, data.heatmap = series, hedge, heatmap
+        self._series_from, self._grid_from = series_from, grid_from
+        self._landed_sent = min(now, self._server_now(now))  # before the anchor moves
+        self._close_tries = 0
+        if as_of is not None:
+            self._anchor = (as_of, now)
+        if "series" in read:
+            self._series_as_of = series_as_of
         if "snapshot" in read:
             data.snapshot = read["snapshot"]
         if "leaderboard" in read:
@@ -689,8 +940,11 @@ class Poller:
         self._alerts.extend(alerts)
         return alerts
 
-    def _finish(self, error: Exception | None, alerts: list[Alert] | None) -> bool:
-        """Book the cycle (ticks, backoff, cadence), then tell the callbacks."""
+    def _finish(self, error: Exception | None, alerts: list[Alert] | None) -> tuple[bool, Pending]:
+        """Book the cycle (ticks, backoff, cadence), then tell the callbacks.
+
+        Returns whether the cycle landed and what async callbacks gave, still to await.
+        """
         if error is not None:
             self._record_failure(error)
         st = self.status
@@ -699,12 +953,11 @@ class Poller:
         st.session_time = now
         self._update_cadence(now)
         if error is not None:
-            self._notify(self._on_error, error)
-            return False
-        self._notify(self._on_update, self.data)
+            return False, self._notify(self._on_error, error)
+        pending = self._notify(self._on_update, self.data)
         for alert in alerts or ():
-            self._notify(self._on_alert, alert)
-        return True
+            pending += self._notify(self._on_alert, alert)
+        return True, pending
 
     def _update_cadence(self, now: pd.Timestamp) -> None:
         quota = self._quota()
@@ -734,7 +987,7 @@ class Poller:
         )
         self._backoff = backoff
         kind = type(exc).__name__
-        message = str(exc) or repr(exc)
+        message = _describe(exc)
         self._errors.append((self._now(), kind, message))
         self.status.last_error = f"{kind}: {message}"
         logger.info(
@@ -816,22 +1069,37 @@ class Poller:
 
         ``max(interval / speed, backoff)``, waking at the open before it and one second after
         the close at the latest; once the session is over, ``after_close`` (None ends the
-        loop). See :func:`~flowframe.live.cadence.next_wait`.
+        loop, but only once a cycle sent after the close has landed: after a failed one it
+        tries again, with the back-off, up to :data:`CLOSE_TRIES` times). Always a finite
+        number of seconds >= 0; never raises. See :func:`~flowframe.live.cadence.next_wait`.
         """
         now = self._now()
         speed = self.speed
+        bounds = self._bounds(now)
+        gathered = self._gathered(bounds[1])
         delay = next_wait(
             now,
-            self._bounds(now),
+            bounds,
             interval=self.status.interval,
             speed=speed,
             backoff=self._backoff,
-            closed_today=self._closed_today,
+            closed_today=self._closed_today and gathered,
             after_close=self.after_close,
         )
+        if delay is None and not gathered and self._close_tries < CLOSE_TRIES:
+            # over by the local clock, but no cycle has landed since the close (it failed, or
+            # the server's clock is behind): once more, when the server passes the close
+            self._close_tries += 1
+            server_left = (bounds[1] - self._server_now(now)).total_seconds() + CLOSE_MARGIN
+            delay = max(server_left / speed, self._backoff, 0.0)
         if delay is None:
             self.status.next_poll = None
             return None
-        self.status.next_poll = now + pd.Timedelta(seconds=delay * speed)
+        if not (math.isfinite(delay) and delay >= 0.0):  # a clock speed near 0: wall seconds
+            delay = max(self.status.interval, self._backoff)
+        try:
+            self.status.next_poll = now + pd.Timedelta(seconds=delay * speed)
+        except (OverflowError, ValueError):  # OutOfBoundsTimedelta: a clock speed near inf
+            self.status.next_poll = None
         self.status.extra["sleep"] = delay
         return delay

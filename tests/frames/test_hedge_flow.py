@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -165,6 +166,49 @@ def test_split_with_a_missing_leg_bar_is_nan_not_a_guess() -> None:
 def test_split_rejects_swapped_legs() -> None:
     with pytest.raises(ff.SchemaError, match="expects a 'calls' body there, got side='puts'"):
         frames.split_hedge_flow(hedge([], side="puts"), hedge([], side="calls"))
+
+
+@pytest.mark.parametrize(
+    "calls, puts, match",
+    [
+        (
+            {"symbol": "SPY", "bar_size": "1m"},
+            {"symbol": "QQQ", "bar_size": "5m"},
+            r"the legs disagree on symbol: calls symbol='SPY', puts symbol='QQQ'",
+        ),
+        (
+            {"symbol": "SPY", "bar_size": "1m"},
+            {"symbol": "SPY", "bar_size": "5m"},
+            r"the legs disagree on bar_size: calls bar_size='1m', puts bar_size='5m'",
+        ),
+        (
+            {"expiration": "2026-09-18"},
+            {"expiration": "2026-09-17"},
+            r"disagree on expiration: calls expiration='2026-09-18', puts expiration='2026-09-17'",
+        ),
+    ],
+)
+def test_split_refuses_legs_of_different_requests(
+    calls: dict[str, str], puts: dict[str, str], match: str
+) -> None:
+    # before: SPY 1m calls were joined with QQQ 5m puts without a word (issue 13)
+    bar = [{"t": "2026-09-18T14:00:00Z", "bar": 1, "cumulative": 1}]
+    calls_body = {"side": "calls", "bars": bar, **calls}
+    puts_body = {"side": "puts", "bars": bar, **puts}
+    with pytest.raises(ValueError, match=match):
+        frames.split_hedge_flow(calls_body, puts_body)
+    with pytest.raises(ValueError, match=match):  # from JSON text alike
+        frames.split_hedge_flow(orjson.dumps(calls_body), orjson.dumps(puts_body))
+
+
+def test_split_compares_only_what_both_legs_say() -> None:
+    bar = [{"t": "2026-09-18T14:00:00Z", "bar": 1, "cumulative": 1}]
+    calls = {"side": "calls", "symbol": "SPY", "bar_size": "1m", "bars": bar}
+    puts = {"side": "puts", "symbol": None, "bars": bar}  # null or absent: nothing to compare
+    df = frames.split_hedge_flow(calls, puts)
+    assert df.attrs["symbol"] == "SPY" and df["bar"].tolist() == [2.0]
+    split = ff.hedge_flow("SPY", side="split", bar="5m", source=SampleSource(now="11:00"))
+    assert split.attrs["bar_size"] == "5m"  # the loader's two legs agree
 
 
 def test_split_round_trip() -> None:

@@ -106,6 +106,19 @@ def test_repr(live: dict[str, Any]) -> None:
     )
 
 
+def test_repr_never_raises_on_a_partly_built_snapshot(live: dict[str, Any]) -> None:
+    # before: AttributeError ('Snapshot' object has no attribute 'symbol' / 'as_of' / ...)
+    bare = ff.Snapshot.__new__(ff.Snapshot)
+    assert repr(bare) == "Snapshot(None, unread)"
+    assert "Snapshot(None, unread)" in bare._repr_html_()
+    # __init__ stopped midway: symbol and status read, as_of refused
+    stopped = ff.Snapshot.__new__(ff.Snapshot)
+    with pytest.raises(ff.SchemaError, match="as_of"):
+        stopped.__init__({**live, "as_of": "soon"})  # type: ignore[misc]
+    assert repr(stopped) == "Snapshot(SPY, live)"
+    assert stopped._repr_html_().startswith("<pre>Snapshot(SPY, live)")
+
+
 @pytest.mark.parametrize(
     "body, match",
     [

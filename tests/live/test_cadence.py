@@ -119,7 +119,7 @@ def test_backoff_doubles_to_the_cap_and_honours_retry_after() -> None:
     assert waits == [0.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 300.0, 300.0]
     assert backoff_seconds(1, base=5.0, cap=120.0, retry_after=45.0) == 45.0
     assert backoff_seconds(6, base=5.0, cap=120.0, retry_after=45.0) == 120.0
-    assert backoff_seconds(2, base=5.0, cap=10.0, retry_after=600.0) == 600.0  # over the cap
+    assert backoff_seconds(2, base=5.0, cap=10.0, retry_after=600.0) == 10.0  # never over the cap
 
 
 def test_next_wait_through_the_day() -> None:

@@ -30,9 +30,10 @@ def test_incremental_cycles_match_a_fresh_full_fetch() -> None:
         minutes = proxy.minutes()
         assert [m for m, _ in proxy.calls] == ["get_series", "get_heatmap", "get_snapshot"]
         # the elapsed minutes, plus how far the last bar held lagged (a 1m bar is labelled by
-        # its start; the heatmap serves complete minutes only), plus one bar of overlap
-        assert 1 <= minutes["get_series"] <= math.ceil(step) + 3
-        assert 1 <= minutes["get_heatmap"] <= math.ceil(step) + 3
+        # its start; the heatmap serves complete minutes only), plus one bar of overlap and
+        # the 60 s margin
+        assert 1 <= minutes["get_series"] <= math.ceil(step) + 4
+        assert 1 <= minutes["get_heatmap"] <= math.ceil(step) + 4
         fresh = fresh_series(sim, poller)
         assert poller.data.series is not None
         pd.testing.assert_frame_equal(poller.data.series, fresh)

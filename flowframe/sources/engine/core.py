@@ -48,6 +48,7 @@ rule, [CHOICE] = flowframe's documented choice where none is published):
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import warnings
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -67,10 +68,17 @@ from flowframe.sources.engine.schemas import (
     RIGHTS,
     SAMPLE_SECONDS,
     TAPE_COLUMNS,
+    TAPE_QUOTE_COLUMNS,
     IvClock,
 )
 
-__all__ = ["EngineConfig", "SessionState", "completed_samples", "compute_session"]
+__all__ = [
+    "EngineConfig",
+    "SessionState",
+    "check_inputs",
+    "completed_samples",
+    "compute_session",
+]
 
 # named from the dealer's side; MODEL.md section 3 calls them priors A, B, C and D
 DealerPrior = Literal["long_calls_short_puts", "short_all", "short_calls_long_puts", "flow_only"]
@@ -241,6 +249,130 @@ def completed_samples(open_: pd.Timestamp, now: pd.Timestamp) -> int:
 # ---------------------------------------------------------------------------- inputs
 
 
+# Each rule says in words what a cell must be; a refusal names the input, the column, the first
+# bad row (its position in the frame as given, and its index label when that differs) and the
+# value found there, e.g. "chain column 'iv' row 3: must be a finite number > 0 (...), got inf".
+_STRIKE_RULE: Final = "a finite number > 0 (the strike, in points)"
+_OI_RULE: Final = "a finite number >= 0 (settled open interest, in contracts)"
+_IV_RULE: Final = "a finite number > 0 (implied vol as a decimal: 0.15 is 15%)"
+_RIGHT_RULE: Final = "'C' or 'P'"
+_PRICE_RULE: Final = "a finite number >= 0, or NaN for no price (the option's price, in points)"
+_SIZE_RULE: Final = "a finite number > 0 (contracts)"
+_SIDE_RULE: Final = "-1, 0 or 1 (customer sell, unknown, buy)"
+_QUOTE_RULE: Final = "a number, or NaN for no quote (the NBBO in force before the print)"
+_SPOT_RULE: Final = "a number > 0 (the underlying's price; a NaN or inf is a gap, carried over)"
+
+
+def check_inputs(
+    chain: pd.DataFrame, tape: pd.DataFrame, spot: pd.Series | pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check a chain, a tape and a spot path against the schemas, without computing anything.
+
+    The checks :func:`compute_session` runs first, for a caller that wants the error where the
+    data is handed over (``ff.Local`` runs them when it is built). Vectorised: a few passes over
+    each numeric column (an ``object`` column is looked at cell by cell).
+
+    Parameters
+    ----------
+    chain, tape, spot
+        Inputs in the schemas of :mod:`flowframe.sources.engine.schemas`.
+
+    Returns
+    -------
+    chain : pandas.DataFrame
+        The chain's four columns, numbers as float64, sorted by right then strike.
+    tape : pandas.DataFrame
+        The tape, its ``object`` or nullable number columns as float64, sorted by time.
+
+    Raises
+    ------
+    SchemaError
+        An input does not follow the schemas. A bad cell is named by input, column and row
+        (its position in the frame as given), with the rule and the value found there.
+    """
+    checked_chain = _check_chain(chain)
+    checked_tape = _check_tape(tape)
+    _spot_series(spot)
+    return checked_chain, checked_tape
+
+
+def _shown(value: object) -> str:
+    """Show a cell in a message: numbers as printed (``inf``, not ``np.float64(inf)``)."""
+    if isinstance(value, numbers.Real | np.bool_ | pd.Timestamp) or value is pd.NaT:
+        return str(value)
+    return repr(value)
+
+
+def _cell(what: str, column: str | None, index: pd.Index, row: int) -> str:
+    """Name a cell: ``chain column 'iv' row 3``, with its index label when that is not 3."""
+    head = f"{what} column {column!r} row {row}" if column else f"{what} row {row}"
+    label = index[row]
+    if isinstance(label, int | np.integer) and not isinstance(label, bool) and label == row:
+        return head
+    return f"{head} (index {_shown(label)})"
+
+
+def _refuse(what: str, column: str | None, values: pd.Series, ok: np.ndarray, rule: str) -> None:
+    """Raise :class:`SchemaError` at the first row where ``ok`` is False, if any."""
+    if ok.all():
+        return
+    row = int(np.argmin(ok))
+    raise SchemaError(
+        f"{_cell(what, column, values.index, row)}: must be {rule}, got {_shown(values.iloc[row])}"
+    )
+
+
+def _plain_numbers(values: pd.Series) -> bool:
+    """Whether the column's dtype holds only real numbers (and NA): no cell to look at."""
+    api = pd.api.types
+    return bool(
+        api.is_numeric_dtype(values.dtype)
+        and not api.is_bool_dtype(values.dtype)
+        and not api.is_complex_dtype(values.dtype)
+    )
+
+
+def _is_number(value: object) -> bool:
+    """Whether a cell is a real number: ints, floats and numpy's, never a boolean."""
+    if isinstance(value, bool | np.bool_):
+        return False
+    return isinstance(value, numbers.Real)
+
+
+def _floats(what: str, column: str | None, values: pd.Series, rule: str) -> np.ndarray:
+    """Return a column as float64 (None and NA as NaN), refusing any cell that is not a number.
+
+    Strings are refused, not parsed ("10" in ``size`` is a file read wrong, not ten contracts),
+    and so are booleans; an ``object`` column is looked at cell by cell.
+    """
+    if _plain_numbers(values):
+        out: np.ndarray = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        return out
+    cells = values.to_numpy(dtype=object)
+    out = np.empty(cells.size, dtype=np.float64)
+    for row, v in enumerate(cells):
+        if v is None or v is pd.NA:
+            out[row] = np.nan
+            continue
+        if _is_number(v):
+            try:
+                out[row] = float(v)
+                continue
+            except (OverflowError, TypeError, ValueError):  # an int too large for a float
+                pass
+        raise SchemaError(
+            f"{_cell(what, column, values.index, row)}: must be {rule}, got {_shown(v)}"
+        )
+    return out
+
+
+def _unique_columns(frame: pd.DataFrame, names: tuple[str, ...], what: str) -> None:
+    """Refuse a frame with two columns of one of these names (which would be read as one)."""
+    twice = [n for n in names if n in frame.columns and int((frame.columns == n).sum()) > 1]
+    if twice:
+        raise SchemaError(f"{what} has two columns named {twice[0]!r}; keep one")
+
+
 def _check_chain(chain: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(chain, pd.DataFrame):
         raise SchemaError(f"chain must be a DataFrame, got {type(chain).__name__}")
@@ -248,24 +380,29 @@ def _check_chain(chain: pd.DataFrame) -> pd.DataFrame:
     if missing:
         have = ", ".join(map(str, chain.columns))
         raise SchemaError(f"chain needs columns {', '.join(missing)} (it has {have})")
+    _unique_columns(chain, CHAIN_COLUMNS, "chain")
+    if chain.empty:
+        raise SchemaError(
+            "chain has no rows: it needs at least one listed contract (strike, right, oi, iv)"
+        )
     out = chain.loc[:, list(CHAIN_COLUMNS)].copy()
-    bad_right = ~out["right"].isin(RIGHTS)
-    if bad_right.any():
-        i = int(np.flatnonzero(bad_right.to_numpy())[0])
-        raise SchemaError(f"chain row {i}: right must be 'C' or 'P', got {out['right'].iloc[i]!r}")
-    for col in ("strike", "oi", "iv"):
-        try:
-            out[col] = out[col].astype(np.float64)
-        except (TypeError, ValueError):
-            raise SchemaError(f"chain column {col!r} must be numeric") from None
-    if (out["strike"] <= 0).any() or not np.isfinite(out["strike"]).all():
-        raise SchemaError("chain strikes must be finite and > 0")
-    if (out["oi"] < 0).any() or out["oi"].isna().any():
-        raise SchemaError("chain oi must be >= 0 (settled open interest in contracts)")
-    if not (out["iv"] > 0).all():
-        raise SchemaError("chain iv must be > 0 (implied vol as a decimal: 0.15 is 15%)")
-    if out.duplicated(["strike", "right"]).any():
-        raise SchemaError("chain lists a (strike, right) twice")
+    strike = _floats("chain", "strike", out["strike"], _STRIKE_RULE)
+    _refuse("chain", "strike", out["strike"], np.isfinite(strike) & (strike > 0), _STRIKE_RULE)
+    _refuse("chain", "right", out["right"], out["right"].isin(RIGHTS).to_numpy(), _RIGHT_RULE)
+    oi = _floats("chain", "oi", out["oi"], _OI_RULE)
+    _refuse("chain", "oi", out["oi"], np.isfinite(oi) & (oi >= 0), _OI_RULE)
+    iv = _floats("chain", "iv", out["iv"], _IV_RULE)
+    _refuse("chain", "iv", out["iv"], np.isfinite(iv) & (iv > 0), _IV_RULE)
+    out["strike"], out["oi"], out["iv"] = strike, oi, iv
+    repeated = out.duplicated(["strike", "right"]).to_numpy()
+    if repeated.any():
+        row = int(np.argmax(repeated))
+        k, right = strike[row], out["right"].iloc[row]
+        first = int(np.argmax((strike == k) & (out["right"] == right).to_numpy()))
+        raise SchemaError(
+            f"chain lists a (strike, right) twice: row {row} repeats ({k:g}, {right!r}) "
+            f"of row {first}"
+        )
     return out.sort_values(["right", "strike"], kind="stable").reset_index(drop=True)
 
 
@@ -277,11 +414,46 @@ def _check_tape(tape: pd.DataFrame) -> pd.DataFrame:
         raise SchemaError(
             f"tape needs columns {', '.join(missing)} (it has {', '.join(map(str, tape.columns))})"
         )
+    _unique_columns(tape, (*TAPE_COLUMNS, "side", *TAPE_QUOTE_COLUMNS), "tape")
     t = tape["t"]
     if not isinstance(t.dtype, pd.DatetimeTZDtype):
+        if t.dtype == object:  # name the first cell that is no tz-aware time, if one is not
+            aware = [isinstance(v, dt.datetime) and v.tzinfo is not None for v in t]
+            _refuse("tape", "t", t, np.array(aware, dtype=bool), "a tz-aware time")
         raise SchemaError("tape column 't' must be tz-aware datetimes (e.g. datetime64[ns, UTC])")
-    if not (tape["size"] > 0).all():
-        raise SchemaError("tape size must be > 0 (contracts)")
+    _refuse("tape", "t", t, t.notna().to_numpy(), "a time (tz-aware)")
+    has_side = "side" in tape.columns
+    if not has_side and not all(c in tape.columns for c in TAPE_QUOTE_COLUMNS):
+        lacking = " or ".join(repr(c) for c in TAPE_QUOTE_COLUMNS if c not in tape.columns)
+        raise SchemaError(
+            "tape needs a 'side' column (+1 buy, -1 sell, 0 unknown) or 'bid' and 'ask' "
+            f"columns to classify its prints; it has no 'side' and no {lacking} "
+            f"(columns: {', '.join(map(str, tape.columns))})"
+        )
+    floats: dict[str, np.ndarray] = {}
+    strike = floats["strike"] = _floats("tape", "strike", tape["strike"], _STRIKE_RULE)
+    _refuse("tape", "strike", tape["strike"], np.isfinite(strike) & (strike > 0), _STRIKE_RULE)
+    _refuse("tape", "right", tape["right"], tape["right"].isin(RIGHTS).to_numpy(), _RIGHT_RULE)
+    price = floats["price"] = _floats("tape", "price", tape["price"], _PRICE_RULE)
+    price_ok = np.isnan(price) | (np.isfinite(price) & (price >= 0))
+    _refuse("tape", "price", tape["price"], price_ok, _PRICE_RULE)
+    size = floats["size"] = _floats("tape", "size", tape["size"], _SIZE_RULE)
+    _refuse("tape", "size", tape["size"], np.isfinite(size) & (size > 0), _SIZE_RULE)
+    if has_side:
+        side = floats["side"] = _floats("tape", "side", tape["side"], _SIDE_RULE)
+        _refuse("tape", "side", tape["side"], np.isin(side, (-1.0, 0.0, 1.0)), _SIDE_RULE)
+    for quote in TAPE_QUOTE_COLUMNS:
+        if quote in tape.columns:
+            floats[quote] = _floats("tape", quote, tape[quote], _QUOTE_RULE)
+    # hand the engine numpy numbers: an object or nullable column (pd.NA) becomes float64; the
+    # usual tape has numpy ints and floats already, and is not copied
+    converted = {
+        c: v
+        for c, v in floats.items()
+        if not (isinstance(tape[c].dtype, np.dtype) and tape[c].dtype.kind in "iuf")
+    }
+    if converted:
+        tape = tape.assign(**converted)
     if not t.is_monotonic_increasing:
         tape = tape.sort_values("t", kind="stable")
     return tape
@@ -297,7 +469,8 @@ def _spot_series(spot: pd.Series | pd.DataFrame) -> tuple[pd.Series, int]:
     Raises
     ------
     SchemaError
-        Not a Series/DataFrame of prices on tz-aware times, empty, or with no finite price.
+        Not a Series/DataFrame of prices on tz-aware times, empty, a time that is NaT, a price
+        that is not a number or is at or below 0 (naming its row), or no finite price at all.
     """
     if isinstance(spot, pd.DataFrame):
         if "spot" not in spot.columns:
@@ -311,15 +484,19 @@ def _spot_series(spot: pd.Series | pd.DataFrame) -> tuple[pd.Series, int]:
         raise SchemaError("spot must be indexed by tz-aware times")
     if spot.empty:
         raise SchemaError("spot path is empty")
-    try:
-        path = spot.sort_index().astype(np.float64)
-    except (TypeError, ValueError):
-        raise SchemaError("spot prices must be numeric") from None
-    finite = np.isfinite(path.to_numpy())
+    if spot.index.hasnans:
+        at = pd.Series(spot.index, index=pd.RangeIndex(len(spot)))
+        _refuse("spot", "index", at, np.asarray(spot.index.notna()), "a time (tz-aware)")
+    prices = _floats("spot", None, spot, _SPOT_RULE)
+    finite = np.isfinite(prices)
+    _refuse("spot", None, spot, ~finite | (prices > 0), _SPOT_RULE)
     if not finite.any():
-        raise SchemaError(f"spot path has no finite price (all {len(path):,} are NaN or inf)")
-    if (path.to_numpy()[finite] <= 0).any():
-        raise SchemaError("spot prices must be > 0")
+        raise SchemaError(
+            f"spot path has no finite price (all {len(prices):,} are NaN or inf; the first, "
+            f"{_cell('spot', None, spot.index, 0)}, is {_shown(spot.iloc[0])})"
+        )
+    path = pd.Series(prices, index=spot.index, name=spot.name).sort_index()
+    finite = np.isfinite(path.to_numpy())
     gaps = int((~finite).sum())
     return (path[finite] if gaps else path), gaps
 

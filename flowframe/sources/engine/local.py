@@ -36,7 +36,13 @@ from flowframe._wire import iso_z, iso_z_many, json_number, json_numbers
 from flowframe.errors import FlowframeWarning
 from flowframe.sources.endpoints import EndpointMethods, Payload, symbol_not_found
 from flowframe.sources.engine.clock import SessionClock
-from flowframe.sources.engine.core import N_SAMPLES, EngineConfig, SessionState, compute_session
+from flowframe.sources.engine.core import (
+    N_SAMPLES,
+    EngineConfig,
+    SessionState,
+    check_inputs,
+    compute_session,
+)
 from flowframe.sources.engine.decision.body import snapshot_body
 from flowframe.sources.engine.greeks import check_iv_clock
 from flowframe.sources.engine.schemas import IV_CLOCK_ATTR, SAMPLE_SECONDS, IvClock
@@ -84,6 +90,11 @@ class Local(EndpointMethods[Payload]):
 
     Raises
     ------
+    SchemaError
+        A ``ValueError``: an input does not follow the schemas. The inputs are checked here,
+        before anything is computed, and a bad cell is named by input, column and row (its
+        position as given), e.g. ``chain column 'iv' row 3: must be a finite number > 0
+        (implied vol as a decimal: 0.15 is 15%), got inf``.
     ValueError
         ``iv_clock`` (or the chain's ``attrs["iv_clock"]``) is not ``"calendar"`` or
         ``"trading"``; and see :class:`SessionClock` for ``now`` and ``speed``.
@@ -118,9 +129,12 @@ class Local(EndpointMethods[Payload]):
         self.date = dt.date.fromisoformat(exp)
         self.has_session = is_session_day(self.date)
         self.clock = clock or SessionClock(self.date, now=now, speed=speed)
+        # checked here, so a bad cell fails where the data is handed over, not at the first
+        # request; the spot path is kept as given: its gaps are counted when computing
+        checked_chain, checked_tape = check_inputs(chain, tape, spot)
         self._inputs: tuple[pd.DataFrame, pd.DataFrame, pd.Series | pd.DataFrame] | None = (
-            chain,
-            tape,
+            checked_chain,
+            checked_tape,
             spot,
         )
         self._config = config or EngineConfig()

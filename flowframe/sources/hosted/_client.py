@@ -13,7 +13,20 @@ import httpx
 from flowframe import _params
 from flowframe._constants import DEFAULT_BASE_URL
 from flowframe.sources.endpoints import EndpointMethods, Payload
-from flowframe.sources.hosted._base import DEFAULT_MAX_RETRY_WAIT, BaseClient
+from flowframe.sources.hosted._base import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRY_WAIT,
+    BaseClient,
+    connection_error,
+)
+from flowframe.sources.hosted._guard import (
+    BodyError,
+    DeadlineExceeded,
+    aread_body,
+    deadline_scope,
+    read_body,
+    sync_transport,
+)
 
 __all__ = ["AsyncFlashAlpha", "FlashAlpha"]
 
@@ -25,31 +38,48 @@ class FlashAlpha(BaseClient, EndpointMethods[Payload]):
     ----------
     api_key : str, optional
         Your key; read from ``FLASHALPHA_API_KEY`` when omitted. It travels only in the
-        ``X-Api-Key`` header and is never shown in a repr, a log or an error.
+        ``X-Api-Key`` header, is held masked until it is written there, and is scrubbed
+        from every body, error, warning and log record (README: *The key*).
     base_url : str, default "https://lab.flashalpha.com"
-        ``https://`` anywhere, or ``http://`` to a loopback host (a local fake or proxy).
+        ``https://`` anywhere, or ``http://`` to a loopback host (a local fake).
     timeout : float, default 10.0
-        Seconds to wait for each attempt.
+        Seconds each connect, read or write may wait.
     max_retries : int, default 2
         Retries after the first attempt for 408, 429, 5xx, timeouts and connection errors,
         with exponential backoff and jitter (0.5 s doubling to 8 s). No other status is
         retried. ``0`` turns retries off.
     transport : httpx.BaseTransport, optional
-        Replace the network (``httpx.MockTransport`` in tests).
+        Replace the network (``httpx.MockTransport`` in tests). It receives the request
+        with the key in its headers.
     max_retry_wait : float, default 60.0
-        The longest ``Retry-After`` honoured; a longer one raises at once
+        The longest ``Retry-After`` honoured, from 0 to 300 s; a longer one raises at once
         (:class:`~flowframe.RateLimitError` with ``retry_after`` set for a 429).
+        ``Retry-After`` itself reads as at most 86400 s.
     sleep : callable, optional
         Called with the seconds to wait between attempts (``time.sleep`` by default).
     seed : int, optional
         Seed for the backoff jitter.
+    total_timeout : float, optional
+        Seconds one attempt may take in all, connect, headers and body together (``timeout``
+        bounds each read, so a server sending a byte at a time never trips it). Past it the
+        attempt fails as a timeout (retried like one). ``None`` means ``3 * timeout``.
+    max_response_bytes : int, default 33554432 (32 MiB)
+        The largest body accepted, counted decoded (a gzip body is expanded with a bounded
+        decompressor); a larger one raises :class:`~flowframe.ResponseTooLargeError`, not
+        retried. Real bodies are a few MB at most.
+    proxy : str, optional
+        An explicit proxy (``http://``, ``https://`` or ``socks5://``), for an ``https://``
+        base URL only: the request is tunnelled, so the proxy never sees the key. The
+        environment's ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` are
+        ignored; pass ``proxy=os.environ["HTTPS_PROXY"]`` to use one.
 
     Raises
     ------
     MissingAPIKeyError
         No key was given and ``FLASHALPHA_API_KEY`` is not set (before any request).
     ValueError
-        ``base_url`` is ``http://`` to a non-loopback host, or a setting is out of range.
+        ``base_url`` is ``http://`` to a non-loopback host, ``proxy`` is given with an
+        ``http://`` base URL or with ``transport``, or a setting is out of range.
 
     Examples
     --------
@@ -69,6 +99,9 @@ class FlashAlpha(BaseClient, EndpointMethods[Payload]):
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         sleep: Callable[[float], None] | None = None,
         seed: int | None = None,
+        total_timeout: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        proxy: str | None = None,
     ):
         super().__init__(
             api_key,
@@ -77,7 +110,14 @@ class FlashAlpha(BaseClient, EndpointMethods[Payload]):
             max_retries=max_retries,
             max_retry_wait=max_retry_wait,
             seed=seed,
+            total_timeout=total_timeout,
+            max_response_bytes=max_response_bytes,
+            proxy=proxy,
         )
+        if transport is None:
+            transport = sync_transport(self._proxy)
+        elif self._proxy is not None:
+            raise ValueError("proxy= and transport= do not mix: give the proxy to your transport")
         self._sleep = sleep or time.sleep
         self._client = httpx.Client(transport=transport, **self._http_options())
 
@@ -103,7 +143,9 @@ class FlashAlpha(BaseClient, EndpointMethods[Payload]):
         Returns
         -------
         bytes
-            The 2xx body as sent (``SchemaError`` comes later, from whatever reads it).
+            The 2xx body as sent, decoded from gzip or deflate, with the key scrubbed
+            (``SchemaError`` comes later, from whatever reads it). A 2xx whose body is the
+            API's error shape raises as its status would (``TierRestrictedError``, ...).
         """
         return cast(bytes, self._fetch(_params.build(endpoint, symbol, **params), raw=True))
 
@@ -111,19 +153,48 @@ class FlashAlpha(BaseClient, EndpointMethods[Payload]):
         attempt = 0
         while True:
             self.requests_sent += 1
-            try:
-                response = self._client.get(
-                    request.path, params=request.params, headers=self._headers()
-                )
-            except httpx.TransportError as exc:
-                delay = self._on_transport_error(exc, request, attempt)
-            else:
-                outcome = self._on_response(response, request, attempt, raw=raw)
-                if not isinstance(outcome, float):
-                    return outcome
-                delay = outcome
-            self._sleep(delay)
+            outcome = self._attempt(request, attempt, raw=raw)
+            if not isinstance(outcome, float):
+                return outcome
+            self._sleep(outcome)
             attempt += 1
+
+    def _attempt(
+        self, request: _params.Request, attempt: int, *, raw: bool
+    ) -> Payload | bytes | float:
+        """Send once: the payload, the seconds before a retry, or raise (never chained)."""
+        start = time.monotonic()
+        deadline = start + self.total_timeout
+        try:
+            with deadline_scope(deadline):
+                response, content = self._exchange(request, deadline, start)
+        except (httpx.RequestError, DeadlineExceeded, BodyError) as exc:
+            late = isinstance(exc, DeadlineExceeded) or (
+                isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline - 0.01
+            )
+            total = self.total_timeout if late else None
+            error = connection_error(exc, request, self._scrub, total_timeout=total)
+            why = type(exc).__name__
+        else:
+            return self._on_response(response, content, request, attempt, raw=raw)
+        return self._on_failure(error, why, request, attempt)  # outside the except block
+
+    def _exchange(
+        self, request: _params.Request, deadline: float, now: float
+    ) -> tuple[httpx.Response, bytes]:
+        """Send the request and read its body, capped and before the deadline; scrubbed."""
+        sent = self._client.build_request(
+            "GET", request.path, params=request.params, timeout=self._attempt_timeout(deadline, now)
+        )
+        response = self._client.send(sent, stream=True)
+        try:
+            self._clean(response)
+            content = read_body(
+                response, limit=self.max_response_bytes, deadline=deadline, path=request.path
+            )
+        finally:
+            response.close()
+        return response, self._scrub.bytes(content)
 
     def close(self) -> None:
         """Close the underlying HTTP connections."""
@@ -146,6 +217,7 @@ class AsyncFlashAlpha(BaseClient, EndpointMethods[Awaitable[Payload]]):
 
     Same parameters as :class:`FlashAlpha`, except ``transport`` is an
     ``httpx.AsyncBaseTransport`` and ``sleep`` an async callable (``asyncio.sleep``).
+    ``total_timeout`` is held by ``asyncio.timeout`` around each attempt.
 
     Examples
     --------
@@ -164,6 +236,9 @@ class AsyncFlashAlpha(BaseClient, EndpointMethods[Awaitable[Payload]]):
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         sleep: Callable[[float], Awaitable[Any]] | None = None,
         seed: int | None = None,
+        total_timeout: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        proxy: str | None = None,
     ):
         super().__init__(
             api_key,
@@ -172,7 +247,14 @@ class AsyncFlashAlpha(BaseClient, EndpointMethods[Awaitable[Payload]]):
             max_retries=max_retries,
             max_retry_wait=max_retry_wait,
             seed=seed,
+            total_timeout=total_timeout,
+            max_response_bytes=max_response_bytes,
+            proxy=proxy,
         )
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(proxy=self._proxy)
+        elif self._proxy is not None:
+            raise ValueError("proxy= and transport= do not mix: give the proxy to your transport")
         self._sleep = sleep or asyncio.sleep
         self._client = httpx.AsyncClient(transport=transport, **self._http_options())
 
@@ -194,19 +276,48 @@ class AsyncFlashAlpha(BaseClient, EndpointMethods[Awaitable[Payload]]):
         attempt = 0
         while True:
             self.requests_sent += 1
-            try:
-                response = await self._client.get(
-                    request.path, params=request.params, headers=self._headers()
-                )
-            except httpx.TransportError as exc:
-                delay = self._on_transport_error(exc, request, attempt)
-            else:
-                outcome = self._on_response(response, request, attempt, raw=raw)
-                if not isinstance(outcome, float):
-                    return outcome
-                delay = outcome
-            await self._sleep(delay)
+            outcome = await self._attempt(request, attempt, raw=raw)
+            if not isinstance(outcome, float):
+                return outcome
+            await self._sleep(outcome)
             attempt += 1
+
+    async def _attempt(
+        self, request: _params.Request, attempt: int, *, raw: bool
+    ) -> Payload | bytes | float:
+        """Send once: the payload, the seconds before a retry, or raise (never chained)."""
+        start = time.monotonic()
+        deadline = start + self.total_timeout
+        try:
+            async with asyncio.timeout(self.total_timeout):
+                response, content = await self._exchange(request, deadline, start)
+        except (httpx.RequestError, TimeoutError, DeadlineExceeded, BodyError) as exc:
+            late = isinstance(exc, TimeoutError | DeadlineExceeded) or (
+                isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline - 0.01
+            )
+            total = self.total_timeout if late else None
+            error = connection_error(exc, request, self._scrub, total_timeout=total)
+            why = type(exc).__name__
+        else:
+            return self._on_response(response, content, request, attempt, raw=raw)
+        return self._on_failure(error, why, request, attempt)  # outside the except block
+
+    async def _exchange(
+        self, request: _params.Request, deadline: float, now: float
+    ) -> tuple[httpx.Response, bytes]:
+        """Send the request and read its body, capped and before the deadline; scrubbed."""
+        sent = self._client.build_request(
+            "GET", request.path, params=request.params, timeout=self._attempt_timeout(deadline, now)
+        )
+        response = await self._client.send(sent, stream=True)
+        try:
+            self._clean(response)
+            content = await aread_body(
+                response, limit=self.max_response_bytes, deadline=deadline, path=request.path
+            )
+        finally:
+            await response.aclose()
+        return response, self._scrub.bytes(content)
 
     async def aclose(self) -> None:
         """Close the underlying HTTP connections."""

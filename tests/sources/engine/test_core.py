@@ -325,9 +325,18 @@ GOOD_TAPE = tape([(5, 100.0, "C", 1.0, 1, 1)])
     "bad, match",
     [
         (GOOD_CHAIN.drop(columns="iv"), r"chain needs columns iv"),
-        (GOOD_CHAIN.assign(right=["X", "P"]), r"chain row 0: right must be 'C' or 'P', got 'X'"),
-        (GOOD_CHAIN.assign(oi=[-1.0, 1.0]), r"chain oi must be >= 0"),
-        (GOOD_CHAIN.assign(iv=[0.0, 0.2]), r"chain iv must be > 0"),
+        (
+            GOOD_CHAIN.assign(right=["X", "P"]),
+            r"chain column 'right' row 0: must be 'C' or 'P', got 'X'",
+        ),
+        (
+            GOOD_CHAIN.assign(oi=[-1.0, 1.0]),
+            r"chain column 'oi' row 0: must be a finite number >= 0 .*, got -1.0",
+        ),
+        (
+            GOOD_CHAIN.assign(iv=[0.0, 0.2]),
+            r"chain column 'iv' row 0: must be a finite number > 0 .*, got 0.0",
+        ),
         (pd.concat([GOOD_CHAIN, GOOD_CHAIN]), r"chain lists a \(strike, right\) twice"),
     ],
 )
@@ -344,7 +353,10 @@ def test_chain_errors(bad: pd.DataFrame, match: str) -> None:
             GOOD_TAPE.assign(t=GOOD_TAPE["t"].dt.tz_localize(None)),
             r"tape column 't' must be tz-aware",
         ),
-        (GOOD_TAPE.assign(size=[0]), r"tape size must be > 0"),
+        (
+            GOOD_TAPE.assign(size=[0]),
+            r"tape column 'size' row 0: must be a finite number > 0 \(contracts\), got 0",
+        ),
         (GOOD_TAPE.assign(side=[2]), r"side"),
         (GOOD_TAPE.drop(columns="side"), r"bid|ask"),
     ],
