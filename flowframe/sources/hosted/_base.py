@@ -15,6 +15,7 @@ import math
 import os
 import random
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,13 @@ from flowframe.errors import (
     ServerError,
     TierRestrictedError,
 )
-from flowframe.sources.hosted._guard import KeyAuth, Scrubber, Secret, install_log_filter
+from flowframe.sources.hosted._guard import (
+    DeadlineExceeded,
+    KeyAuth,
+    Scrubber,
+    Secret,
+    install_log_filter,
+)
 
 __all__ = ["Quota", "make_status_error"]
 
@@ -731,6 +738,21 @@ class BaseClient:
             )
         self._log_retry(request, str(status), decision.delay, attempt)
         return decision.delay
+
+    def _exchange_error(
+        self, exc: Exception, request: _params.Request, deadline: float
+    ) -> tuple[APIConnectionError, str]:
+        """Map a failed exchange to the client's error, and name what failed.
+
+        A timeout at the attempt's total deadline (``total_timeout``) says so in the message;
+        a per-read timeout before it does not. The error is built from scrubbed text.
+        """
+        late = isinstance(exc, TimeoutError | DeadlineExceeded) or (
+            isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline - 0.01
+        )
+        total = self.total_timeout if late else None
+        error = connection_error(exc, request, self._scrub, total_timeout=total)
+        return error, type(exc).__name__
 
     def _on_failure(
         self, error: APIConnectionError, why: str, request: _params.Request, attempt: int

@@ -17,7 +17,6 @@ from flowframe.sources.hosted._base import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRY_WAIT,
     BaseClient,
-    connection_error,
 )
 from flowframe.sources.hosted._guard import (
     BodyError,
@@ -169,12 +168,7 @@ class FlashAlpha(BaseClient, EndpointMethods[Payload]):
             with deadline_scope(deadline):
                 response, content = self._exchange(request, deadline, start)
         except (httpx.RequestError, DeadlineExceeded, BodyError) as exc:
-            late = isinstance(exc, DeadlineExceeded) or (
-                isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline - 0.01
-            )
-            total = self.total_timeout if late else None
-            error = connection_error(exc, request, self._scrub, total_timeout=total)
-            why = type(exc).__name__
+            error, why = self._exchange_error(exc, request, deadline)
         else:
             return self._on_response(response, content, request, attempt, raw=raw)
         return self._on_failure(error, why, request, attempt)  # outside the except block
@@ -292,12 +286,7 @@ class AsyncFlashAlpha(BaseClient, EndpointMethods[Awaitable[Payload]]):
             async with asyncio.timeout(self.total_timeout):
                 response, content = await self._exchange(request, deadline, start)
         except (httpx.RequestError, TimeoutError, DeadlineExceeded, BodyError) as exc:
-            late = isinstance(exc, TimeoutError | DeadlineExceeded) or (
-                isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline - 0.01
-            )
-            total = self.total_timeout if late else None
-            error = connection_error(exc, request, self._scrub, total_timeout=total)
-            why = type(exc).__name__
+            error, why = self._exchange_error(exc, request, deadline)
         else:
             return self._on_response(response, content, request, attempt, raw=raw)
         return self._on_failure(error, why, request, attempt)  # outside the except block

@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
 from flowframe._session import SESSION_MINUTES
 from flowframe._stats import robust_z
@@ -49,6 +48,7 @@ from flowframe.sources.engine.core import SessionState
 from flowframe.sources.engine.decision.flow import flow_direction
 from flowframe.sources.engine.decision.headline import headline as make_headline
 from flowframe.sources.engine.decision.inputs import DecisionInputs
+from flowframe.sources.engine.decision.odds import in_band
 from flowframe.sources.engine.decision.setups import evaluate_setups
 from flowframe.sources.engine.schemas import MULTIPLIER, SAMPLE_SECONDS
 
@@ -123,17 +123,6 @@ def decision_inputs(state: SessionState, now: pd.Timestamp) -> DecisionInputs:
     )
 
 
-def _lognormal_in_band(spot: float, low: float, high: float, vol: float, tau: float) -> float:
-    scale = vol * math.sqrt(tau)
-    if scale <= 0:
-        return float(low <= spot <= high)
-
-    def z(level: float) -> float:
-        return (math.log(level / spot) + 0.5 * scale * scale) / scale
-
-    return float(ndtr(z(high)) - ndtr(z(max(low, 1e-12))))
-
-
 def probabilities(inp: DecisionInputs, tau: float) -> dict[str, Any]:
     """Pin and range odds to the close [CHOICE: lognormal at ATM IV, the time left].
 
@@ -145,7 +134,7 @@ def probabilities(inp: DecisionInputs, tau: float) -> dict[str, Any]:
     pin_band = (inp.magnet - half, inp.magnet + half)
     out: dict[str, Any] = {
         "pin": {
-            "value": json_number(_lognormal_in_band(inp.spot, *pin_band, inp.atm_iv, tau), 6),
+            "value": json_number(in_band(inp.spot, *pin_band, inp.atm_iv, tau), 6),
             "low": pin_band[0],
             "high": pin_band[1],
             "band": list(pin_band),
@@ -156,7 +145,7 @@ def probabilities(inp: DecisionInputs, tau: float) -> dict[str, Any]:
         low = inp.open_spot - k * inp.sigma_day
         high = inp.open_spot + k * inp.sigma_day
         out[name] = {
-            "value": json_number(_lognormal_in_band(inp.spot, low, high, inp.atm_iv, tau), 6),
+            "value": json_number(in_band(inp.spot, low, high, inp.atm_iv, tau), 6),
             "low": json_number(low, 2),
             "high": json_number(high, 2),
             "band": [json_number(low, 2), json_number(high, 2)],
