@@ -196,7 +196,6 @@ class Dashboard(W.VBox):  # type: ignore[misc]
         self.add_class("ff-dashboard")
         self.render = mode
         self.source: Source = connect() if source is None else source
-        self._alert_callbacks: list[Callable[[Alert], Any]] = []
         self._note: str | None = None
         self._deferred = 0  # > 0 while refresh() runs a cycle: render once, after it
         self._pending = False  # a render is scheduled on the event loop
@@ -445,9 +444,19 @@ class Dashboard(W.VBox):  # type: ignore[misc]
         self._render_status()
 
     def on_alert(self, fn: Callable[[Alert], Any]) -> Callable[[Alert], Any]:
-        """Call ``fn(alert)`` for each new alert, once it is in the alert log; returns ``fn``."""
-        self._alert_callbacks.append(fn)
-        return fn
+        """Call ``fn(alert)`` for each new alert, once it is in the alert log; returns ``fn``.
+
+        ``fn`` may be an ``async def`` function: it is registered on the poller
+        (:meth:`Poller.on_alert`), which awaits it on its own loop and records a callback
+        that raises in :attr:`Poller.errors` instead of stopping the polling.
+
+        Raises
+        ------
+        TypeError
+            ``fn`` is not callable.
+        """
+        # the dashboard's own handler was registered first, so the log is updated before fn runs
+        return self.poller.on_alert(fn)
 
     def set_symbol(self, symbol: str) -> None:
         """Follow ``symbol``; its data is fetched from the next cycle on (``dash.symbol = ...``).
@@ -561,8 +570,6 @@ class Dashboard(W.VBox):  # type: ignore[misc]
 
     def _alerted(self, alert: Alert) -> None:
         self.alert_log.update(self.alerts)
-        for fn in list(self._alert_callbacks):
-            fn(alert)
 
     def _extend_symbols(self) -> None:
         known = list(self.symbol_control.options)

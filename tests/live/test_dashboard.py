@@ -15,6 +15,7 @@ import html
 import io
 import re
 import tracemalloc
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -309,6 +310,40 @@ def test_alerts_reach_callbacks_and_the_log(run: Run) -> None:
     assert html.escape(newest.message) in log
     assert newest.time.tz_convert("America/New_York").strftime("%H:%M:%S") in log
     assert log.index(html.escape(newest.message)) < log.index(html.escape(run.alerts[0].message))
+
+
+def test_async_and_broken_alert_callbacks_are_awaited_and_recorded() -> None:
+    """``dash.on_alert`` takes ``async def`` functions like the poller's: awaited, never left
+    as an unawaited coroutine, and a callback that raises is recorded, not raised."""
+    wall = Wall()
+    dash = Dashboard("SPY", running_source(wall), render="png", leaderboard_every=None)
+    seen: list[tuple[str, int]] = []
+
+    async def later(alert: Alert) -> None:
+        await asyncio.sleep(0)  # really suspends
+        # the log already holds the alert when a callback runs
+        seen.append((alert.kind, dash.alert_log.html.value.count("class='ff-alert'")))
+
+    def broken(alert: Alert) -> None:
+        raise ZeroDivisionError("in an alert callback")
+
+    assert dash.on_alert(later) is later
+    dash.on_alert(broken)
+    with pytest.raises(TypeError, match="on_alert"):
+        dash.on_alert("print")  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # "coroutine ... was never awaited"
+        for _ in range(21):
+            dash.refresh()
+            wall.t += 1.0
+            if len(dash.alerts) >= 2:
+                break
+    assert len(dash.alerts) >= 2, "a running session raises alerts"
+    assert [kind for kind, _ in seen] == [a.kind for a in dash.alerts]
+    assert all(count >= at + 1 for at, (_, count) in enumerate(seen))
+    failed = [text for _, kind, text in dash.errors if kind == "callback"]
+    assert len(failed) == len(dash.alerts)
+    assert all("broken: ZeroDivisionError: in an alert callback" in t for t in failed)
 
 
 # --------------------------------------------------------------------------- faults

@@ -831,8 +831,15 @@ def _gamma_flip(
     values (a level where GEX underflows to exactly 0 is no crossing); every bracket is
     refined on ``_FINE_LEVELS`` points, each crossing there interpolated linearly, and the
     root nearest spot wins.
+
+    Two guards keep rounding from inventing a flip. Gamma does not depend on the right
+    (r = q = 0), so contracts with the same strike and IV are netted before pricing: a call
+    and a put that cancel give exactly 0, not the residue of ``a + b - b``. And a level
+    whose ``|G|`` is within the rounding error of its sum (``_FLIP_ROUNDING`` times
+    ``sum |n * gamma|`` there) counts as 0, no sign, as an underflow does.
     """
     n_s = spot.size
+    strike, iv, position = _net_by_strike_and_iv(strike, iv, position)
     half = np.maximum(cfg.flip_range, 5.0 * sigma_rem / spot)
     unit = np.linspace(-1.0, 1.0, cfg.flip_levels)
     levels = spot[:, None] * (1.0 + half[:, None] * unit[None, :])  # (S, L)
@@ -857,6 +864,21 @@ def _gamma_flip(
 
 
 _FINE_LEVELS: Final = 16
+# |G| at most this many units of rounding of sum |n * gamma| has no sign
+_FLIP_ROUNDING: Final = 64 * float(np.finfo(float).eps)
+
+
+def _net_by_strike_and_iv(
+    strike: np.ndarray, iv: np.ndarray, position: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sum the positions (S, C) of contracts that share a strike and an IV: same gamma."""
+    pairs = np.stack([strike, iv], axis=1)
+    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    if unique.shape[0] == strike.size:
+        return strike, iv, position
+    netted = np.zeros((position.shape[0], unique.shape[0]))
+    np.add.at(netted.T, inverse.ravel(), position.T)
+    return unique[:, 0], unique[:, 1], netted
 
 
 def _brackets(profile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -904,14 +926,21 @@ def _nearest_root(levels: np.ndarray, profile: np.ndarray, spot: np.ndarray) -> 
 def _gex_profile(
     levels: np.ndarray, tau: np.ndarray, position: np.ndarray, strike: np.ndarray, iv: np.ndarray
 ) -> np.ndarray:
-    """Net GEX at each hypothetical spot level: (S, L) levels -> (S, L) dollars per 1%."""
+    """Net GEX at each hypothetical spot level: (S, L) levels -> (S, L) dollars per 1%.
+
+    A level whose net is within the rounding of its sum (``_FLIP_ROUNDING`` times
+    ``sum |n * gamma|``) is set to exactly 0: its sign is noise.
+    """
     out = np.empty(levels.shape)
+    both = np.stack([position, np.abs(position)], axis=-1)  # (S, C, 2): net and gross
     chunk = max(1, 400_000 // max(1, levels.shape[1] * strike.size))
     for start in range(0, levels.shape[0], chunk):
         sl = slice(start, start + chunk)
         lv = levels[sl][:, :, None]
         gam = bs.gamma(lv, strike[None, None, :], tau[sl][:, None, None], iv[None, None, :])
-        out[sl] = np.einsum("slc,sc->sl", gam, position[sl]) * MULTIPLIER * levels[sl] ** 2 * 0.01
+        net, gross = np.moveaxis(np.einsum("slc,sck->slk", gam, both[sl]), -1, 0)
+        net[np.abs(net) <= _FLIP_ROUNDING * gross] = 0.0
+        out[sl] = net * MULTIPLIER * levels[sl] ** 2 * 0.01
     return out
 
 

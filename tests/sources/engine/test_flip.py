@@ -48,14 +48,16 @@ def net_gex(state: SessionState, i: int, x: float) -> float:
     """Net GEX at spot ``x`` for sample ``i``: gamma from the blackscholes package."""
     chain = state.chain
     tau = float(state.tau[i])
-    total = 0.0
-    for k, iv, n in zip(
-        chain["strike"].to_numpy(), chain["iv"].to_numpy(), state.position[i], strict=True
-    ):
-        if n == 0.0:
-            continue
-        total += n * BlackScholesCall(S=x, K=k, T=tau, r=0.0, sigma=iv, q=0.0).gamma()
-    return total * 100.0 * x * x * 0.01
+    terms = [
+        n * BlackScholesCall(S=x, K=k, T=tau, r=0.0, sigma=iv, q=0.0).gamma()
+        for k, iv, n in zip(
+            chain["strike"].to_numpy(), chain["iv"].to_numpy(), state.position[i], strict=True
+        )
+        if n != 0.0
+    ]
+    # summed exactly: a call and a put that cancel leave 0, not a rounding residue whose sign
+    # would be a root of its own
+    return math.fsum(terms) * 100.0 * x * x * 0.01
 
 
 def independent_roots(state: SessionState, i: int, points: int = 4001) -> tuple[list[float], float]:
@@ -121,6 +123,27 @@ def test_the_root_nearest_spot_wins_not_the_nearest_grid_cell() -> None:
     )
     assert state.gamma_flip_status[i] == "ok"
     assert state.gamma_flip[i] == pytest.approx(near[0], abs=0.01)
+
+
+def test_a_call_and_a_put_that_cancel_leave_no_rounding_root() -> None:
+    """Found by hypothesis: the 99 call and put (same IV) cancel; summed in any order they
+    left a residue of about 1e-10 that outweighed the true net GEX near 100 (96 puts against
+    104 calls, about 1e-14 there) and moved the flip by a third of a coarse cell."""
+    chain = pd.DataFrame(
+        [
+            (96.0, "P", 100.0, 0.08203125),
+            (99.0, "C", 100.0, 0.5),
+            (99.0, "P", 100.0, 0.5),
+            (104.0, "C", 100.0, 0.09375),
+        ],
+        columns=["strike", "right", "oi", "iv"],
+    )
+    state = compute_session(chain, no_tape(), spot_at(100.0), symbol="X", expiration=DAY)
+    i = 396
+    roots, half = independent_roots(state, i)
+    assert roots == [pytest.approx(99.6555, abs=1e-3)]
+    assert state.gamma_flip_status[i] == "ok"
+    assert state.gamma_flip[i] == pytest.approx(roots[0], abs=coarse_cell(state, i, half) / 15)
 
 
 # --------------------------------------------------------------------- against the finder
