@@ -19,7 +19,6 @@ Payloads have exactly the hosted API's shapes (see ``reference/API.md``), comput
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 import math
 import warnings
@@ -40,11 +39,11 @@ from flowframe.sources.engine.core import (
     N_SAMPLES,
     EngineConfig,
     SessionState,
-    check_inputs,
     compute_session,
 )
 from flowframe.sources.engine.decision.body import snapshot_body
 from flowframe.sources.engine.greeks import check_iv_clock
+from flowframe.sources.engine.inputs import Market, prepare_inputs, quality_frame
 from flowframe.sources.engine.schemas import IV_CLOCK_ATTR, SAMPLE_SECONDS, IvClock
 
 __all__ = ["Local"]
@@ -87,6 +86,15 @@ class Local(EndpointMethods[Payload]):
         here wins over the chain's ``attrs``; when the two differ, a
         :class:`~flowframe.errors.FlowframeWarning` says so. The resolved clock is kept in
         ``iv_clock``; ``state.chain`` holds the converted IVs, marked ``"trading"``.
+    strict : bool, default False
+        Raise a :class:`~flowframe.errors.SchemaError` when any print would not be used,
+        instead of counting it in :attr:`quality` (see :class:`~flowframe.Market`).
+
+    Rights spelled ``"call"``/``"put"``/``"c"``/``"p"`` in any case are read as ``"C"``/``"P"``
+    and counted; prints the engine cannot use (another day, outside the session, unlisted,
+    duplicated, NaN or non-positive price or size, crossed quotes) are left out and counted
+    by reason in :attr:`quality`; unit slips (IVs in percent, strikes x1000, an expiration
+    that matches no print) are errors.
 
     Raises
     ------
@@ -119,6 +127,8 @@ class Local(EndpointMethods[Payload]):
         config: EngineConfig | None = None,
         clock: SessionClock | None = None,
         iv_clock: IvClock | None = None,
+        strict: bool = False,
+        _prepared: Market | None = None,
     ):
         self.symbol = _params.validate_symbol(symbol)
         self.iv_clock: IvClock = _resolve_iv_clock(chain, iv_clock)
@@ -130,8 +140,15 @@ class Local(EndpointMethods[Payload]):
         self.has_session = is_session_day(self.date)
         self.clock = clock or SessionClock(self.date, now=now, speed=speed)
         # checked here, so a bad cell fails where the data is handed over, not at the first
-        # request; the spot path is kept as given: its gaps are counted when computing
-        checked_chain, checked_tape = check_inputs(chain, tape, spot)
+        # request; rows not used are counted now; the spot path is kept as given: its gaps
+        # are counted when computing
+        if _prepared is None:
+            prepared = prepare_inputs(chain, tape, spot, expiration=exp, strict=strict)
+            checked_chain, checked_tape, notes = prepared.chain, prepared.tape, prepared.notes
+            self._quality = quality_frame(notes, symbol=self.symbol, date=exp, source="local")
+        else:
+            checked_chain, checked_tape = _prepared.chain, _prepared.tape
+            self._quality = _prepared.quality
         self._inputs: tuple[pd.DataFrame, pd.DataFrame, pd.Series | pd.DataFrame] | None = (
             checked_chain,
             checked_tape,
@@ -140,6 +157,64 @@ class Local(EndpointMethods[Payload]):
         self._config = config or EngineConfig()
         self._state: SessionState | None = None
         self.name = f"Local({self.symbol} {self.expiration})"
+
+    @classmethod
+    def from_market(
+        cls,
+        market: Market,
+        now: str | dt.datetime | pd.Timestamp | None = None,
+        speed: float | None = None,
+        config: EngineConfig | None = None,
+        *,
+        clock: SessionClock | None = None,
+        strict: bool = False,
+    ) -> Local:
+        """Return a source over a :class:`~flowframe.Market` (a reader's, the simulator's).
+
+        A market built by :meth:`Market.from_frames` or a reader was checked then, and its
+        ``quality`` is kept; any other is checked here (``strict`` as in :class:`Local`).
+        The chain's ``attrs["iv_clock"]`` names the clock of its IVs.
+
+        Parameters
+        ----------
+        market : Market
+            The session's inputs.
+        now, speed, config, clock
+            As in :class:`Local`.
+        """
+        if not isinstance(market, Market):
+            raise TypeError(f"from_market() takes an ff.Market, got {type(market).__name__}")
+        return cls(
+            chain=market.chain,
+            tape=market.tape,
+            spot=market.spot,
+            symbol=market.symbol,
+            expiration=market.expiration,
+            now=now,
+            speed=speed,
+            config=config,
+            clock=clock,
+            strict=strict,
+            _prepared=market if market.checked else None,
+        )
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        """What the engine does not use, by reason: the inputs' quality report.
+
+        Counted when the source was built (see :class:`~flowframe.Market`): prints used,
+        rights read from another spelling, prints not used by reason, prints no rule can
+        classify. Once the session is computed, the spot path's gaps and the samples before
+        its first price (see :meth:`report`) are added. Columns ``input``, ``reason``,
+        ``count`` (int64), ``unit``, ``action``.
+        """
+        notes = self._state.notes if self._state is not None else ()
+        if not notes:
+            return self._quality
+        extra = quality_frame(notes)
+        out = pd.concat([self._quality, extra], ignore_index=True)
+        out.attrs.update(self._quality.attrs)
+        return out
 
     # ------------------------------------------------------------------ state
 
@@ -195,28 +270,24 @@ class Local(EndpointMethods[Payload]):
     def report(self) -> pd.DataFrame:
         """Count the input the engine did not use as given, by reason.
 
-        Computes the session if it was not yet. One row per reason that occurred (none when
-        every price and print was used as given):
+        :attr:`quality` once the session is computed (computed here if it was not yet): a
+        ``used`` row, then one row per reason that occurred, among them:
 
         - ``spot_not_finite`` (prices): NaN or infinite spot prices, skipped, so the last
           finite price before each gap carries forward (a :class:`~flowframe.FlowframeWarning`
           also says so when the session is computed);
         - ``before_first_spot`` (samples): 30 s samples ending before the spot path's first
           price, which read that first price;
-        - ``tape_outside_session`` (prints): prints outside 09:30-16:00 ET of the session date;
-        - ``tape_not_in_chain`` (prints): prints of a (strike, right) the chain does not list.
+        - and what :attr:`quality` counted when the source was built (prints used, and not
+          used by reason).
 
         Returns
         -------
         pandas.DataFrame
             Columns ``input``, ``reason``, ``count`` (int64), ``unit``, ``action``.
         """
-        notes = self.state.notes
-        frame = pd.DataFrame(
-            [dataclasses.asdict(n) for n in notes],
-            columns=["input", "reason", "count", "unit", "action"],
-        )
-        return frame.astype({"count": np.int64})
+        self.state  # noqa: B018 - the engine's counts need the computed session
+        return self.quality
 
     @property
     def quota(self) -> None:

@@ -96,6 +96,8 @@ from scipy.special import ndtr
 
 from flowframe._constants import ET
 from flowframe._session import SESSION_MINUTES, session_bounds, session_open
+from flowframe.sources.engine.core import InputNote
+from flowframe.sources.engine.inputs import Market, quality_frame
 from flowframe.sources.engine.schemas import IV_CLOCK_ATTR, TRADING_MINUTES_PER_YEAR
 
 __all__ = ["PROFILES", "Market", "SymbolProfile", "generate_market"]
@@ -323,78 +325,6 @@ PROFILES: Final[dict[str, SymbolProfile]] = {
         expiry_weekdays=(4,),
     ),
 }
-
-
-def _empty_events() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "kind": pd.array([], dtype="str"),
-            "start": pd.DatetimeIndex([], dtype="datetime64[ns, UTC]"),
-            "end": pd.DatetimeIndex([], dtype="datetime64[ns, UTC]"),
-            "value": np.array([], dtype=np.float64),
-        }
-    )
-
-
-@dataclass(frozen=True, eq=False)
-class Market:
-    """One simulated 0DTE session of one symbol: what the engine eats.
-
-    Attributes
-    ----------
-    symbol : str
-        The symbol (upper case).
-    date : datetime.date
-        The session date (America/New_York).
-    expiration : str
-        ``"YYYY-MM-DD"``; equal to ``date`` (0DTE).
-    chain : pandas.DataFrame
-        ``strike`` (float64), ``right`` (str, ``"C"``/``"P"``), ``oi`` (int64, settled open
-        interest), ``iv`` (float64, sticky-strike IV on the trading clock); sorted by ``right``
-        then ``strike``. ``chain.attrs["iv_clock"] == "trading"`` says so, and ``ff.Local``
-        reads it (most pandas operations keep ``attrs``).
-    tape : pandas.DataFrame
-        ``t`` (datetime64[ns, UTC], ascending, strictly inside the session), ``strike``
-        (float64), ``right`` (str), ``price``, ``size`` (int64 > 0), ``bid``, ``ask`` (float64,
-        the NBBO before the print), ``side`` (int8, the true customer side +1/-1).
-    spot : pandas.Series
-        float64 spot path named ``"spot"``, indexed by ``t`` (datetime64[ns, UTC]) every second
-        from 09:30:00 to 16:00:00 ET inclusive.
-    profile : SymbolProfile
-        The parameters used.
-    events : pandas.DataFrame
-        Ground truth of the session's regimes, for measuring the engine: ``kind`` (``"jump"``
-        or ``"imbalance"``), ``start``/``end`` (UTC; equal for jumps), ``value`` (the jump's log
-        return, or the episode's net buy imbalance).
-    """
-
-    symbol: str
-    date: dt.date
-    expiration: str
-    chain: pd.DataFrame
-    tape: pd.DataFrame
-    spot: pd.Series
-    profile: SymbolProfile
-    events: pd.DataFrame = field(default_factory=_empty_events)
-
-    @property
-    def session_open(self) -> pd.Timestamp:
-        """Return 09:30 ET on the session date, as UTC."""
-        return session_open(self.date)
-
-    @property
-    def session_close(self) -> pd.Timestamp:
-        """Return 16:00 ET on the session date, as UTC."""
-        return session_bounds(self.date)[1]
-
-    def __repr__(self) -> str:
-        first, last = float(self.spot.iloc[0]), float(self.spot.iloc[-1])
-        return (
-            f"Market(symbol={self.symbol!r}, date={self.date.isoformat()}, "
-            f"strikes={self.chain['strike'].nunique()}, oi={int(self.chain['oi'].sum())}, "
-            f"prints={len(self.tape)}, contracts={int(self.tape['size'].sum())}, "
-            f"spot={first:g}->{last:g})"
-        )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -840,6 +770,12 @@ def generate_market(
     )
     events = events.sort_values(["start", "kind"], kind="stable").reset_index(drop=True)
 
+    quality = quality_frame(
+        [InputNote("tape", "used", len(tape), "prints", "used by the engine")],
+        symbol=name,
+        date=day.isoformat(),
+        source="simulated",
+    )
     return Market(
         symbol=name,
         date=day,
@@ -847,6 +783,8 @@ def generate_market(
         chain=chain,
         tape=tape,
         spot=spot_series,
+        quality=quality,
         profile=prof,
         events=events,
+        checked=True,  # built to the schemas: every print is inside the session and listed
     )

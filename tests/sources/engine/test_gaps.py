@@ -53,7 +53,7 @@ def test_one_nan_in_spot_is_forward_filled_warned_and_reported(market: Market) -
     series = ff.series("SPY", bar="1m", minutes=390, source=src)
     assert not series["spot"].isna().any() and not series["net_gex"].isna().any()
     report = src.report()
-    assert report.to_dict("records") == [
+    assert report.to_dict("records")[1:] == [
         {
             "input": "spot",
             "reason": "spot_not_finite",
@@ -78,8 +78,10 @@ def test_the_snapshot_after_a_gap_is_judged_on_finite_inputs(market: Market) -> 
 
 def test_a_clean_session_reports_nothing(market: Market) -> None:
     src = local(market, market.spot)
-    assert src.report().empty
-    assert list(src.report().columns) == ["input", "reason", "count", "unit", "action"]
+    report = src.report()
+    assert report["reason"].tolist() == ["used"]  # every print, nothing left out
+    assert report["count"].tolist() == [len(market.tape)]
+    assert list(report.columns) == ["input", "reason", "count", "unit", "action"]
 
 
 def test_unused_prints_and_early_samples_are_counted(market: Market) -> None:
@@ -91,7 +93,12 @@ def test_unused_prints_and_early_samples_are_counted(market: Market) -> None:
     tape = pd.concat([tape, late, unlisted]).sort_values("t", kind="stable")
     spot = market.spot[market.spot.index >= pd.Timestamp(f"{DAY} 09:31", tz="America/New_York")]
     report = local(market, spot, tape).report().set_index("reason")["count"].to_dict()
-    assert report == {"before_first_spot": 1, "tape_outside_session": 3, "tape_not_in_chain": 2}
+    assert report == {
+        "used": len(market.tape),
+        "before_first_spot": 1,
+        "outside_session": 3,
+        "strike_not_in_chain": 2,
+    }
 
 
 def test_a_spot_path_without_a_finite_price_is_refused(market: Market) -> None:

@@ -163,7 +163,7 @@ def test_bad_input_is_refused_where_it_is_handed_over(inputs: dict[str, Any], ma
         ),
         ({"chain": with_cell(chain(), "strike", 5, "105")}, r"'strike' row 5: .*, got '105'"),
         ({"chain": with_cell(chain(), "strike", 0, -95.0)}, r"'strike' row 0: .*, got -95.0"),
-        ({"chain": with_cell(chain(), "right", 2, "c")}, r"'right' row 2: must be 'C' or 'P'"),
+        ({"chain": with_cell(chain(), "right", 2, "X")}, r"'right' row 2: must be 'C' or 'P'"),
         (
             {"chain": chain().set_axis(list("abcdef")).pipe(with_cell, "iv", 3, -0.2)},
             r"^chain column 'iv' row 3 \(index 'd'\): .*, got -0.2$",
@@ -173,10 +173,7 @@ def test_bad_input_is_refused_where_it_is_handed_over(inputs: dict[str, Any], ma
             r"chain lists a \(strike, right\) twice: row 6 repeats \(100, 'P'\) of row 4",
         ),
         ({"tape": with_cell(tape(), "t", 2, pd.NaT)}, r"^tape column 't' row 2: .*, got NaT$"),
-        ({"tape": with_cell(tape(), "right", 3, "X")}, r"'right' row 3: .*, got 'X'"),
         ({"tape": with_cell(tape(), "price", 1, np.inf)}, r"'price' row 1: .*, got inf"),
-        ({"tape": with_cell(tape(), "price", 1, -1.0)}, r"'price' row 1: .*, got -1.0"),
-        ({"tape": with_cell(tape(), "size", 3, 0)}, r"'size' row 3: .*, got 0$"),
         ({"tape": with_cell(tape(), "side", 3, "1")}, r"'side' row 3: must be -1, 0 or 1"),
         ({"tape": with_cell(tape(True), "ask", 0, "1.1")}, r"'ask' row 0: .*, got '1.1'"),
         (
@@ -190,9 +187,31 @@ def test_every_column_names_its_first_bad_row(inputs: dict[str, Any], match: str
         local(**inputs)
 
 
+@pytest.mark.parametrize(
+    "column, row, value, reason",
+    [
+        ("right", 3, "X", "right_unknown"),
+        ("price", 1, -1.0, "price_not_positive"),
+        ("price", 2, np.nan, "price_not_positive"),
+        ("size", 3, 0, "size_not_positive"),
+    ],
+)
+def test_a_print_the_engine_cannot_use_is_counted_or_with_strict_refused(
+    column: str, row: int, value: Any, reason: str
+) -> None:
+    # issue 14: such a print is a row not used (counted), not a file read wrongly (an error)
+    bad = with_cell(tape(), column, row, value)
+    src = local(tape=bad)
+    counts = src.quality.set_index("reason")["count"]
+    assert counts["used"] == 3 and counts[reason] == 1
+    assert src.state.traded_contracts[-1].sum() == tape()["size"].sum() - tape()["size"][row]
+    with pytest.raises(SchemaError, match=rf"strict=True: 1 of 4 prints .* {reason}: 1 \(first: tape row {row}\)"):
+        local(tape=bad, strict=True)
+
+
 def test_what_the_engine_handles_is_still_taken() -> None:
-    # NaN price (no price) and NaN or infinite quotes (unusable) are classified as before
-    quoted = with_cell(tape(True), "bid", 1, np.nan).pipe(with_cell, "price", 2, np.nan)
+    # NaN or infinite quotes (unusable) are classified as before
+    quoted = with_cell(tape(True), "bid", 1, np.nan)
     quoted = with_cell(quoted, "ask", 3, np.inf)
     src = local(tape=quoted)
     assert src.state.classification.side.size == 4
@@ -205,7 +224,9 @@ def test_what_the_engine_handles_is_still_taken() -> None:
     # a NaN spot price is a gap, forward-filled and reported (unchanged)
     gap = spot().where(spot().index != spot().index[1], np.nan)
     with pytest.warns(FlowframeWarning, match=r"1 of 4 prices are NaN or infinite"):
-        assert local(spot=gap).report()["reason"].tolist() == ["spot_not_finite"]
+        report = local(spot=gap).report()
+    assert report["reason"].tolist() == ["used", "unclassified", "spot_not_finite"]
+    assert report["count"].tolist() == [4, 1, 1]  # the side-0 print: volume, no flow
 
 
 def test_compute_session_checks_the_same_way() -> None:
