@@ -323,7 +323,7 @@ def _check_units(chain: pd.DataFrame, spot: pd.Series | pd.DataFrame) -> None:
             f"implied vols are decimals (0.15 is 15%): divide the column by 100"
         )
     strikes = chain["strike"].to_numpy(dtype=np.float64)
-    if not isinstance(spot, pd.Series) or not pd.api.types.is_numeric_dtype(spot.dtype):
+    if not pd.api.types.is_numeric_dtype(spot.dtype):
         return  # the spot checks name what is wrong with it
     prices = spot.to_numpy(dtype=np.float64, na_value=np.nan)
     k, s = _median_positive(strikes), _median_positive(prices)
@@ -392,6 +392,9 @@ def prepare_inputs(
             )
     checked_chain = _check_chain(chain)  # a bad cell or an empty chain is an error
     checked_chain.attrs.update(chain.attrs)
+    oi = checked_chain["oi"].to_numpy()
+    if pd.api.types.is_integer_dtype(chain["oi"].dtype) and np.all(oi == np.round(oi)):
+        checked_chain["oi"] = oi.astype(np.int64)  # whole contracts stay whole
     _check_units(checked_chain, spot)
     tape = tape.copy()
     # a cell that is no number is a file read wrongly: an error, before anything is counted

@@ -418,7 +418,8 @@ def test_more_puts_on_down_moves(spx: Market) -> None:
 
 def ticks(m: Market, price: np.ndarray) -> np.ndarray:
     p = m.profile
-    return np.where(price < p.tick_break, p.tick, p.tick_wide)
+    out: np.ndarray = np.where(price < p.tick_break, p.tick, p.tick_wide)
+    return out
 
 
 @pytest.mark.parametrize("symbol", SYMBOLS)
