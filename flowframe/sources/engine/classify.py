@@ -8,12 +8,16 @@ Rules
 -----
 Quote rule (:func:`quote_rule`)
     With ``mid = (bid + ask) / 2`` the NBBO midpoint in force before the print: a price above
-    the mid is a buy, below it a sell, at it unknown. A print whose quote is unusable gives 0:
+    the mid is a buy, below it a sell, at it unknown. "At" allows for rounding: within
+    :data:`AT_MID` (1e-9, relative above a price of 1), far below any tick, so a mid print
+    whose price was written in fixed point (DBN's 1e-9 units) or as a decimal still reads as
+    one. A print whose quote is unusable gives 0:
     bid or ask missing (NaN) or infinite, or a locked or crossed market (``ask <= bid``). A NaN
     price gives 0.
 Tick test (:func:`tick_test`)
     A print above the last *different* earlier price is a buy (up-tick or zero-up-tick), below
-    it a sell; with no earlier different price (the first print, or only repeats so far) it is
+    it a sell (prices within :data:`AT_MID` of each other are the same price); with no
+    earlier different price (the first print, or only repeats so far) it is
     unknown. With a ``group`` key (a contract id) only earlier prints of the same group count.
     NaN prices are skipped: they get 0 and are never the reference of a later print. Prints
     must already be in time order.
@@ -25,7 +29,7 @@ Tick test (:func:`tick_test`)
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, Final, NamedTuple, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +37,10 @@ import pandas as pd
 
 from flowframe.errors import SchemaError
 
-__all__ = ["Classification", "classify", "classify_tape", "quote_rule", "tick_test"]
+__all__ = ["AT_MID", "Classification", "classify", "classify_tape", "quote_rule", "tick_test"]
+
+#: A price this close to the mid (relative above 1) is at the mid: rounding, not a side.
+AT_MID: Final = 1e-9
 
 SideArray: TypeAlias = npt.NDArray[np.int8]
 IndexArray: TypeAlias = npt.NDArray[np.intp]
@@ -65,7 +72,8 @@ def quote_rule(price: npt.ArrayLike, bid: npt.ArrayLike, ask: npt.ArrayLike) -> 
     Returns
     -------
     numpy.ndarray of int8
-        +1 where ``price > mid``, -1 where ``price < mid``, 0 at the mid, for a NaN price, and
+        +1 where ``price > mid``, -1 where ``price < mid``, 0 at the mid (within
+        :data:`AT_MID`), for a NaN price, and
         where the quote is unusable (bid or ask NaN or infinite, or ``ask <= bid``).
     """
     p = np.asarray(price, dtype=np.float64)
@@ -78,6 +86,9 @@ def quote_rule(price: npt.ArrayLike, bid: npt.ArrayLike, ask: npt.ArrayLike) -> 
         mid = b + a
         mid *= 0.5
         side = _sign(p, mid)
+        # at the mid within rounding: a mid print read back from a fixed-point price (DBN's
+        # 1e-9 units, a decimal CSV) is the decimal, not the float of (bid + ask) / 2
+        side[np.abs(p - mid) <= AT_MID * np.maximum(1.0, np.abs(mid))] = 0
         usable = a > b  # False for NaN
         usable &= b > -np.inf
         usable &= a < np.inf
@@ -249,6 +260,11 @@ def _tick_in_order(p: npt.NDArray[np.float64], codes: IndexArray | None) -> Side
     if n < 2:
         return tick
     tick[1:] = _sign(p[1:], p[:-1])  # vs the previous print (of any group)
+    # the same price within rounding (AT_MID) is no tick: 43.65 from a fixed-point file and
+    # 0.5 * (43.6 + 43.7) = 43.650000000000006 are one price
+    with np.errstate(invalid="ignore"):
+        same = np.abs(p[1:] - p[:-1]) <= AT_MID * np.maximum(1.0, np.abs(p[1:]))
+    tick[1:][same] = 0
     # A run start: a price change or the first print of a group (whose tick is 0).
     start = tick != 0
     start[0] = True

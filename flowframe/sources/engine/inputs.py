@@ -253,12 +253,14 @@ class Market:
     def __repr__(self) -> str:
         spot = self.spot
         first, last = (float(spot.iloc[0]), float(spot.iloc[-1])) if len(spot) else (np.nan,) * 2
-        dropped = int(self.quality.loc[self.quality["reason"] != "used", "count"].sum())
+        q = self.quality
+        left_out = (q["input"] == "tape") & q["action"].str.endswith(("not used", "not read"))
+        dropped = int(q.loc[left_out, "count"].sum())
         return (
             f"Market(symbol={self.symbol!r}, date={self.date.isoformat()}, "
             f"strikes={self.chain['strike'].nunique()}, oi={int(self.chain['oi'].sum())}, "
             f"prints={len(self.tape)}, contracts={int(self.tape['size'].sum())}, "
-            f"spot={first:g}->{last:g}, not_used={dropped})"
+            f"spot={first:g}->{last:g}, prints_not_used={dropped})"
         )
 
 

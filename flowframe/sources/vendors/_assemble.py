@@ -19,10 +19,12 @@ one schema; :func:`assemble` builds what real tapes do not carry, and says so in
   :func:`~flowframe.implied_vol` at the spot of that time on the engine's trading clock
   (``tau = minutes to the close / (252 * 390)``, ``chain.attrs["iv_clock"] = "trading"``).
   Each strike takes the IV of its out-of-the-money side (calls at or above spot, puts below),
-  whose mid is mostly time value; the in-the-money side's mid is mostly intrinsic value with a
-  spread as wide, so its IV is the noisier. When that side cannot be solved the other side's
-  IV is used; a strike with neither is interpolated linearly in strike (flat beyond the
-  ends). The IVs are sticky-strike for the whole session, as the engine's model is.
+  whose mid is mostly time value, for both its call and its put; the in-the-money side's mid
+  is mostly intrinsic value plus half a spread, so its IV runs high (it is used only when no
+  strike's out-of-the-money side solves). A strike whose out-of-the-money side cannot be
+  solved (no two-sided quote: a zero bid far from the money) is interpolated linearly in
+  strike, flat beyond the outermost solved strikes. The IVs are sticky-strike for the whole
+  session, as the engine's model is.
 - **Open interest** from the statistics; a contract without a figure gets 0, and with no
   open-interest input at all every contract does (counted: the flows still count, but the
   settled positions are then empty).
@@ -184,7 +186,9 @@ def _chain_ivs(
     otm_call = wide.index.to_numpy(float) >= spot_ref
     first = np.where(otm_call, calls.to_numpy(float), puts.to_numpy(float))
     second = np.where(otm_call, puts.to_numpy(float), calls.to_numpy(float))
-    per_strike = np.where(np.isfinite(first), first, second)
+    # the in-the-money side only where no strike's out-of-the-money side solved at all: an
+    # ITM mid is mostly intrinsic value plus half a spread, so its IV runs high
+    per_strike = first if np.isfinite(first).any() else second
     solved = np.isfinite(per_strike)
     if not solved.any():
         raise SchemaError(
@@ -214,8 +218,8 @@ def _chain_ivs(
                 "iv_interpolated",
                 int((~solved).sum()),
                 "strikes",
-                "no side's mid gave an IV (no two-sided quote, or at or below intrinsic): "
-                "interpolated in strike",
+                "the out-of-the-money side's mid gave no IV (no two-sided quote, or at or "
+                "below intrinsic): interpolated in strike, flat beyond the solved strikes",
             )
         )
     unsolved_own = int((~own).sum())

@@ -163,14 +163,14 @@ def test_market_from_frames_checks_and_counts_once(market: ff.Market) -> None:
         spot=market.spot,
         expiration=DAY,
         source="mine",
-        notes=[InputNote("tape", "other_symbol", 7, "prints", "another root: not used")],
+        notes=[InputNote("tape", "other_symbol", 7, "prints", "another root: not read")],
     )
     assert built.symbol == "SPY" and built.date.isoformat() == DAY
     assert built.quality["reason"].tolist() == ["other_symbol", "used", "duplicate_print"]
     assert counts(built) == {"other_symbol": 7, "used": len(market.tape), "duplicate_print": 3}
     assert built.quality.attrs["source"] == "mine"
     assert len(built.tape) == len(market.tape)
-    assert "not_used=10" in repr(built)  # the reader's 7 and the 3 duplicates
+    assert "prints_not_used=10" in repr(built)  # the reader's 7 and the 3 duplicates
     src = ff.Local.from_market(built, now="16:00")
     pd.testing.assert_series_equal(flow(src), flow(local(market)))
     # an unchecked Market (built by hand) is checked by from_market
