@@ -75,10 +75,16 @@ if TYPE_CHECKING:
     from flowframe.sources.engine import calibration as calibration
     from flowframe.sources.engine.clock import SessionClock
     from flowframe.sources.engine.core import EngineConfig
+    from flowframe.sources.engine.implied import implied_vol
+    from flowframe.sources.engine.inputs import Market
     from flowframe.sources.engine.local import Local
     from flowframe.sources.engine.simulated import Simulated
     from flowframe.sources.hosted import AsyncFlashAlpha, FlashAlpha, Quota
     from flowframe.sources.samples import SampleSource
+    from flowframe.sources.vendors.databento import read_databento
+    from flowframe.sources.vendors.occ import parse_occ
+    from flowframe.sources.vendors.polygon import read_polygon
+    from flowframe.sources.vendors.tape import read_tape
 
 _moved.install()
 
@@ -114,6 +120,12 @@ _LAZY: dict[str, str] = {
     ),
     **dict.fromkeys(("AsyncFlashAlpha", "FlashAlpha", "Quota"), "flowframe.sources.hosted"),
     "EngineConfig": "flowframe.sources.engine.core",
+    "Market": "flowframe.sources.engine.inputs",
+    "implied_vol": "flowframe.sources.engine.implied",
+    "parse_occ": "flowframe.sources.vendors.occ",
+    "read_databento": "flowframe.sources.vendors.databento",
+    "read_polygon": "flowframe.sources.vendors.polygon",
+    "read_tape": "flowframe.sources.vendors.tape",
     "Local": "flowframe.sources.engine.local",
     "SampleSource": "flowframe.sources.samples",
     "SessionClock": "flowframe.sources.engine.clock",
@@ -138,6 +150,7 @@ __all__ = [
     "FlowframeError",
     "FlowframeWarning",
     "Local",
+    "Market",
     "MissingAPIKeyError",
     "NotFoundError",
     "Quota",
@@ -160,14 +173,19 @@ __all__ = [
     "heatmap_profile",
     "heatmap_to_delta",
     "hedge_flow",
+    "implied_vol",
     "leaderboard",
     "money_formatter",
+    "parse_occ",
     "plot_heatmap",
     "plot_hedge",
     "plot_pin",
     "plot_profile",
     "plot_reliability",
     "plot_series",
+    "read_databento",
+    "read_polygon",
+    "read_tape",
     "resample_flow",
     "rolling_flow",
     "rolling_flows",

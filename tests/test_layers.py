@@ -55,6 +55,8 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "ipywidgets": ("flowframe.live",),
     "ipympl": ("flowframe.live",),
     "scipy": ("flowframe.sources.engine",),
+    "databento": ("flowframe.sources.vendors",),
+    "databento_dbn": ("flowframe.sources.vendors",),
     "matplotlib": ("flowframe.plotting", "flowframe.live", "flowframe.cli"),
 }
 
