@@ -99,16 +99,21 @@ def test_session_open_is_utc_nanoseconds_and_the_session_lasts_390_minutes() -> 
     assert close.tz_convert("America/New_York").time() == SESSION_CLOSE == dt.time(16, 0)
 
 
-def test_a_session_day_is_a_weekday() -> None:
+def test_a_session_day_is_a_weekday_that_is_not_a_holiday() -> None:
     week = [dt.date(2026, 9, 14) + dt.timedelta(days=i) for i in range(7)]  # Monday on
     assert [is_session_day(d) for d in week] == [True] * 5 + [False] * 2
+    # the NYSE calendar's holidays have no session (tests/sources/engine/test_calendar.py)
+    thanksgiving_week = [dt.date(2026, 11, 23) + dt.timedelta(days=i) for i in range(7)]
+    mon_to_sun = [True, True, True, False, True, False, False]  # Thursday: Thanksgiving
+    assert [is_session_day(d) for d in thanksgiving_week] == mon_to_sun
 
 
-def test_latest_weekday_steps_back_over_weekends() -> None:
+def test_latest_weekday_steps_back_over_weekends_and_holidays() -> None:
     assert latest_weekday(dt.date(2026, 9, 18)) == dt.date(2026, 9, 18)  # Friday
     assert latest_weekday(dt.date(2026, 9, 19)) == dt.date(2026, 9, 18)  # Saturday
     assert latest_weekday(dt.date(2026, 9, 20)) == dt.date(2026, 9, 18)  # Sunday
     assert latest_weekday(dt.date(2026, 9, 21)) == dt.date(2026, 9, 21)  # Monday
+    assert latest_weekday(dt.date(2026, 11, 26)) == dt.date(2026, 11, 25)  # Thanksgiving
 
 
 # --------------------------------------------------------------------- _stats

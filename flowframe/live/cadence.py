@@ -50,7 +50,8 @@ CACHE_SECONDS: Final[dict[str, float]] = {
     "growth": 15.0,
     "alpha": 0.0,
 }
-#: A regular session, 09:30 to 16:00 ET: 6.5 h.
+#: A regular session, 09:30 to 16:00 ET: 6.5 h (a 13:00 early close is 3.5 h, so budgets
+#: computed from it are an upper bound there).
 SESSION_SECONDS: Final = SESSION_LENGTH.total_seconds()
 #: Session seconds past the close at which the run loop wakes for the session's last bars.
 CLOSE_MARGIN: Final = 1.0

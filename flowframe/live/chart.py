@@ -186,7 +186,10 @@ def _sticky(
 
 
 def _session_span(x: np.ndarray, spacing: float) -> tuple[float, float]:
-    """Return the x limits of the regular session (09:30-16:00 ET) of the first bar's day.
+    """Return the x limits of the session of the first bar's day (exchange calendar).
+
+    09:30-16:00 ET, or 09:30-13:00 ET on an early-close day
+    (:func:`flowframe._session.session_bounds`).
 
     ``x`` holds date numbers (days since 1970, UTC). The span is widened to hold every bar
     (with half a bar's margin), so bars outside regular hours are never cut off.

@@ -26,7 +26,7 @@ from flowframe.sources.endpoints import EndpointMethods, Payload
 
 __all__ = ["SampleSource"]
 
-_SESSION_BARS = SESSION_MINUTES * 2  # 780: 6.5 h of 30 s samples
+_SESSION_BARS = SESSION_MINUTES * 2  # 780: 6.5 h of 30 s samples (a regular session)
 
 
 class SampleSource(EndpointMethods[Payload]):
@@ -58,14 +58,16 @@ class SampleSource(EndpointMethods[Payload]):
         rng = np.random.default_rng(seed)
         self.seed = seed
         self.date = date
+        # the exchange calendar's session: 780 samples, 420 on a 13:00 early close
         self.open, self.close = session_bounds(dt.date.fromisoformat(str(date)))
+        n_bars = int((self.close - self.open).total_seconds()) // 30
         self.now = pd.Timestamp(f"{date} {now}", tz=ET).tz_convert("UTC") if now else self.close
-        self.times = self.open + pd.to_timedelta(np.arange(1, _SESSION_BARS + 1) * 30, unit="s")
-        steps = rng.standard_t(4, _SESSION_BARS) * spot * 0.00035
+        self.times = self.open + pd.to_timedelta(np.arange(1, n_bars + 1) * 30, unit="s")
+        steps = rng.standard_t(4, n_bars) * spot * 0.00035
         self.spot = np.round(spot + np.cumsum(steps), 2)
         scale = 2.0e6
-        self.calls = np.round(rng.standard_t(3, _SESSION_BARS) * scale, 0)
-        self.puts = np.round(-np.abs(rng.standard_t(3, _SESSION_BARS)) * scale * 0.6, 0)
+        self.calls = np.round(rng.standard_t(3, n_bars) * scale, 0)
+        self.puts = np.round(-np.abs(rng.standard_t(3, n_bars)) * scale * 0.6, 0)
         self.strikes = np.round(spot) + np.arange(n_strikes) - n_strikes // 2
         self._profile = rng.normal(0, 1, (4, n_strikes))
         self._rng_seed = seed

@@ -60,9 +60,10 @@ def calibration_records(
 ) -> pd.DataFrame:
     """Predictions and outcomes, one row per session x checkpoint x kind.
 
-    Each seed is a different session date (consecutive weekdays from ``start``), so the
-    sessions differ in spot path, vol, skew and positioning. ``scale`` only thins the tape
-    (the spot path and the chain do not depend on it), which keeps this fast.
+    Each seed is a different session date (consecutive session days from ``start``, exchange
+    holidays skipped), so the sessions differ in spot path, vol, skew and positioning.
+    ``scale`` only thins the tape (the spot path and the chain do not depend on it), which
+    keeps this fast.
 
     Returns
     -------

@@ -5,6 +5,11 @@ at 14:45 ET on ``date``; ``SessionClock(date, speed=60)`` starts at the open whe
 and runs at 60 times real time (a whole 6.5 h session in 6.5 minutes), stopping at the close;
 ``SessionClock(date)`` follows the real clock. The wall-clock function is injectable so tests
 control time.
+
+The open and close are the exchange calendar's (:func:`flowframe._session.session_bounds`):
+09:30 to 16:00 ET, or to 13:00 ET on an early-close day, where a running clock stops and a past
+day is frozen. A weekend or holiday has no session (``has_session`` is False); its clock keeps
+the regular hours as a frame.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Final
 import pandas as pd
 
 from flowframe._constants import ET
-from flowframe._session import latest_weekday, session_bounds
+from flowframe._session import is_session_day, latest_weekday, session_bounds
 
 __all__ = ["SessionClock", "latest_weekday", "session_bounds"]
 
@@ -80,7 +85,8 @@ class SessionClock:
     Parameters
     ----------
     date : datetime.date or str
-        The session date (America/New_York); a string is ``"YYYY-MM-DD"``.
+        The session date (America/New_York); a string is ``"YYYY-MM-DD"``. Its open and close
+        come from the exchange calendar (13:00 ET on an early-close day).
     now : str, datetime or Timestamp, optional
         Freeze the clock here. A string like ``"14:45"`` or ``"4pm"`` is an ET time on
         ``date``; a full timestamp is taken as given (naive = ET). With neither ``now`` nor
@@ -127,6 +133,11 @@ class SessionClock:
         self._wall = wall or time.monotonic
         self._origin = _parse_now(date, start) if start is not None else self.open
         self._wall0 = self._wall()
+
+    @property
+    def has_session(self) -> bool:
+        """False on a weekend or an exchange holiday: the date has no session."""
+        return is_session_day(self.date)
 
     @property
     def running(self) -> bool:

@@ -1,6 +1,7 @@
 """The engine: one session's flow state, sample by sample, from a chain, a tape and a spot path.
 
-Everything is computed once per session on a grid of 30-second samples (780 per session,
+Everything is computed once per session on a grid of 30-second samples (780 in a regular
+session, 420 on a 13:00 early close: twice the day's session minutes, see :mod:`flowframe._session`;
 sample ``s`` covering ``[09:30 + 30s*s, 09:30 + 30s*(s+1))`` ET and labelled by its start,
 as the hosted API snaps raw samples to :00/:30). Flows are sums over the prints in a sample;
 states (spot, exposures, levels) are read at the sample's end. Payloads for any clock time and
@@ -39,7 +40,9 @@ rule, [CHOICE] = flowframe's documented choice where none is published):
 - Pin probability [CHOICE]: lognormal odds that the close lands within half a strike spacing
   of the magnet, at the ATM IV and the time left, as a percentage.
 - Remaining sigma: ``sigma_rem$ = S * atm_iv * sqrt(tau)``; ``tau`` on the trading clock
-  (minutes to 16:00 / (252*390)), floored at one minute.
+  (minutes to the day's close / (252*390)), floored at one minute. The close is 16:00 ET, or
+  13:00 ET on an early-close day; the trading year stays 252 x 390 minutes whatever the day's
+  length, so an early-close session is 210/98,280 of a year.
 - IVs [CHOICE]: greeks, ``atm_iv`` and every vol above are on the trading clock. A chain's
   IVs on the calendar clock (``iv_clock="calendar"``: ``T = seconds to 16:00 / (365*86400)``)
   are converted first, keeping total variance: ``iv * sqrt(252*390 / (365*1440))``.
@@ -57,7 +60,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from flowframe._session import SESSION_LENGTH, SESSION_MINUTES, is_session_day, session_open
+from flowframe._session import SESSION_MINUTES, is_session_day, session_bounds
 from flowframe.errors import FlowframeWarning, SchemaError
 from flowframe.sources.engine import greeks as bs
 from flowframe.sources.engine.classify import Classification, classify_tape
@@ -82,6 +85,7 @@ __all__ = [
 
 # named from the dealer's side; MODEL.md section 3 calls them priors A, B, C and D
 DealerPrior = Literal["long_calls_short_puts", "short_all", "short_calls_long_puts", "flow_only"]
+#: Samples of a regular session (390 minutes); a day's own count is ``SessionState.n_samples``.
 N_SAMPLES: Final = SESSION_MINUTES * 60 // SAMPLE_SECONDS  # 780
 TRADING_HOURS_PER_YEAR: Final = 252 * SESSION_MINUTES / 60  # 1638
 _PRIOR_SIGNS: Final[dict[str, tuple[float, float]]] = {
@@ -159,7 +163,10 @@ class InputNote:
 
 @dataclass
 class SessionState:
-    """Arrays for one session; rows are the 780 samples, columns contracts or strikes.
+    """Arrays for one session; rows are its samples, columns contracts or strikes.
+
+    A regular session has 780 samples (390 minutes), a 13:00 early close 420 (210 minutes):
+    ``n_samples``, twice the day's session minutes.
 
     Flows (``hf_*``, ``strike_*``) are per sample or per minute; states are at sample end.
     """
@@ -216,34 +223,40 @@ class SessionState:
 
     @property
     def has_session(self) -> bool:
-        """False on a weekend, which has no session (holidays are not modelled)."""
+        """False on a weekend or an exchange holiday, which have no session."""
         return is_session_day(dt.date.fromisoformat(self.expiration))
 
     @property
+    def n_samples(self) -> int:
+        """Number of 30 s samples of the session: 780, or 420 on a 13:00 early close."""
+        return len(self.sample_starts)
+
+    @property
     def close(self) -> pd.Timestamp:
-        """16:00 ET on the session date, as UTC."""
-        return self.open + SESSION_LENGTH
+        """The session's close (16:00 ET, 13:00 ET on an early close), as UTC."""
+        return self.open + pd.Timedelta(seconds=self.n_samples * SAMPLE_SECONDS)
 
     def completed(self, now: pd.Timestamp) -> int:
-        """Count the samples that have ended by ``now`` (0..780; 0 on a day without a session).
+        """Count the samples that have ended by ``now`` (0..n_samples; 0 without a session).
 
         See :func:`completed_samples`.
         """
-        return completed_samples(self.open, now) if self.has_session else 0
+        return completed_samples(self.open, now, self.n_samples) if self.has_session else 0
 
 
-def completed_samples(open_: pd.Timestamp, now: pd.Timestamp) -> int:
+def completed_samples(open_: pd.Timestamp, now: pd.Timestamp, n_samples: int = N_SAMPLES) -> int:
     """Count the 30 s samples of the session opening at ``open_`` that have ended by ``now``.
 
-    0 before the open (and on any earlier day); 780, the whole session, from the close on (and
-    on any later day). Sample ``s`` ends at ``open_ + 30 s * (s + 1)``.
+    0 before the open (and on any earlier day); ``n_samples`` (780 for a regular session, 420
+    for a 13:00 early close), the whole session, from the close on (and on any later day).
+    Sample ``s`` ends at ``open_ + 30 s * (s + 1)``.
 
     >>> open_ = pd.Timestamp("2026-09-18 13:30", tz="UTC")
     >>> completed_samples(open_, open_ + pd.Timedelta(seconds=95))
     3
     """
     elapsed = (now - open_).total_seconds()
-    return int(min(max(elapsed // SAMPLE_SECONDS, 0), N_SAMPLES))
+    return int(min(max(elapsed // SAMPLE_SECONDS, 0), n_samples))
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -543,7 +556,7 @@ def _input_notes(
                 "tape_outside_session",
                 outside,
                 "prints",
-                "prints outside 09:30-16:00 ET of the session date: not used",
+                "prints outside the session (09:30 to the close, ET) of its date: not used",
             )
         )
     unlisted = int((inside & ~known).sum())
@@ -624,7 +637,12 @@ def compute_session(
     chain.attrs[IV_CLOCK_ATTR] = "trading"  # what the engine computes on, whatever was given
     tape = _check_tape(tape)
     path, spot_gaps = _spot_series(spot)
-    opening = session_open(dt.date.fromisoformat(expiration))
+    # the day's session (16:00 ET, or 13:00 on an early close; a day without a session gets
+    # the regular hours, and completed() reads 0 there)
+    opening, closing = session_bounds(dt.date.fromisoformat(expiration))
+    session_ns = int(closing.value - opening.value)
+    day_minutes = session_ns / 6e10
+    n_samples = session_ns // (SAMPLE_SECONDS * 10**9)
 
     # --- contracts and strikes
     strikes = np.unique(chain["strike"].to_numpy())
@@ -640,7 +658,7 @@ def compute_session(
     # --- prints: sample, minute, contract, spot, greeks
     t_ns = tape["t"].dt.tz_convert("UTC").array.as_unit("ns").asi8
     rel = t_ns - opening.value
-    inside = (rel >= 0) & (rel < SESSION_MINUTES * 60 * 10**9)
+    inside = (rel >= 0) & (rel < session_ns)
     key = pd.MultiIndex.from_arrays([chain["strike"], chain["right"]])
     contract = key.get_indexer(
         pd.MultiIndex.from_arrays([tape["strike"].astype(np.float64), tape["right"]])
@@ -655,16 +673,16 @@ def compute_session(
     sample = (rel // (SAMPLE_SECONDS * 10**9)).astype(np.int64)
     minute = sample // 2
     s_k = _asof(path, t_ns[keep])
-    tau_k = bs.tau_from_minutes((SESSION_MINUTES * 60 * 10**9 - rel) / 6e10)
+    tau_k = bs.tau_from_minutes((session_ns - rel) / 6e10)
     g = bs.greeks(s_k, c_strike[contract], tau_k, c_iv[contract], c_is_call[contract])
     signed = side * size
     hf = _whole_dollars(signed * g.delta * MULTIPLIER * s_k)
     gamma_dollars = _whole_dollars(signed * g.gamma * MULTIPLIER * s_k * s_k * 0.01)
 
     is_call_print = c_is_call[contract]
-    hf_calls = np.bincount(sample[is_call_print], weights=hf[is_call_print], minlength=N_SAMPLES)
-    hf_puts = np.bincount(sample[~is_call_print], weights=hf[~is_call_print], minlength=N_SAMPLES)
-    n_minutes = N_SAMPLES // 2
+    hf_calls = np.bincount(sample[is_call_print], weights=hf[is_call_print], minlength=n_samples)
+    hf_puts = np.bincount(sample[~is_call_print], weights=hf[~is_call_print], minlength=n_samples)
+    n_minutes = n_samples // 2
     cell = minute * n_k + c_k[contract]
     shape = (n_minutes, n_k)
     strike_delta = np.bincount(cell, weights=hf, minlength=n_minutes * n_k).reshape(shape)
@@ -674,16 +692,16 @@ def compute_session(
     strike_contracts = np.bincount(cell, weights=size, minlength=n_minutes * n_k).reshape(shape)
 
     # --- last quoted spread per contract, carried forward (NaN without quotes)
-    spread_pct = _last_spread(tape, keep, sample, contract, n_c)
+    spread_pct = _last_spread(tape, keep, sample, contract, n_c, n_samples)
 
     # --- effective OI and dealer positions at each sample end
     flat = sample * n_c + contract
-    per_sample = np.bincount(flat, weights=signed, minlength=N_SAMPLES * n_c).reshape(
-        N_SAMPLES, n_c
+    per_sample = np.bincount(flat, weights=signed, minlength=n_samples * n_c).reshape(
+        n_samples, n_c
     )
     cum_signed = np.cumsum(per_sample, axis=0)
     traded = np.cumsum(
-        np.bincount(flat, weights=size, minlength=N_SAMPLES * n_c).reshape(N_SAMPLES, n_c), axis=0
+        np.bincount(flat, weights=size, minlength=n_samples * n_c).reshape(n_samples, n_c), axis=0
     )
     effective = np.maximum(0.0, c_oi[None, :] + cfg.oi_weight * cum_signed)
     call_sign, put_sign = _PRIOR_SIGNS[cfg.dealer_prior]
@@ -697,12 +715,12 @@ def compute_session(
 
     # --- states at sample end
     starts = pd.DatetimeIndex(
-        opening + pd.to_timedelta(np.arange(N_SAMPLES) * SAMPLE_SECONDS, unit="s")
+        opening + pd.to_timedelta(np.arange(n_samples) * SAMPLE_SECONDS, unit="s")
     ).as_unit("ns")
     ends_ns = starts.asi8 + SAMPLE_SECONDS * 10**9
     spot_s = _asof(path, ends_ns)
     notes = _input_notes(path, spot_gaps, ends_ns, inside, known)
-    minutes_left = SESSION_MINUTES - (np.arange(N_SAMPLES) + 1) * SAMPLE_SECONDS / 60.0
+    minutes_left = day_minutes - (np.arange(n_samples) + 1) * SAMPLE_SECONDS / 60.0
     tau_s = bs.tau_from_minutes(minutes_left)
     gs = bs.greeks(
         spot_s[:, None], c_strike[None, :], tau_s[:, None], c_iv[None, :], c_is_call[None, :]
@@ -737,12 +755,12 @@ def compute_session(
     if cfg.gamma_flip:
         flip, status = _gamma_flip(spot_s, tau_s, sigma_rem, position, c_strike, c_iv, cfg)
     else:
-        flip, status = np.full(N_SAMPLES, np.nan), ["not_computed"] * N_SAMPLES
+        flip, status = np.full(n_samples, np.nan), ["not_computed"] * n_samples
     call_wall = strikes[np.argmax(np.abs(strike_call_gex), axis=1)]
     put_wall = strikes[np.argmax(np.abs(strike_put_gex), axis=1)]
     magnet = _magnet(strikes, strike_gex, spot_s, np.maximum(3.0 * sigma_rem, 1.5 * spacing))
     pin_parts, pin_score = _pin_score(
-        strikes, strike_oi, strike_gex, spot_s, sigma_rem, magnet, minutes_left
+        strikes, strike_oi, strike_gex, spot_s, sigma_rem, magnet, minutes_left, day_minutes
     )
     pin_prob = _pin_probability(spot_s, magnet, atm_iv, tau_s, spacing / 2.0)
     regime = np.where(
@@ -797,10 +815,15 @@ def compute_session(
 
 
 def _last_spread(
-    tape: pd.DataFrame, keep: np.ndarray, sample: np.ndarray, contract: np.ndarray, n_c: int
+    tape: pd.DataFrame,
+    keep: np.ndarray,
+    sample: np.ndarray,
+    contract: np.ndarray,
+    n_c: int,
+    n_samples: int = N_SAMPLES,
 ) -> np.ndarray:
     """Per sample and contract, the spread (%) of the last print's quote so far."""
-    out = np.full((N_SAMPLES, n_c), np.nan)
+    out = np.full((n_samples, n_c), np.nan)
     if "bid" not in tape.columns or "ask" not in tape.columns or not keep.any():
         return out
     bid = tape["bid"].to_numpy(dtype=np.float64)[keep]
@@ -809,9 +832,9 @@ def _last_spread(
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where((ask > bid) & (mid > 0), (ask - bid) / mid * 100.0, np.nan)
     cell = sample * n_c + contract
-    last = np.full(N_SAMPLES * n_c, -1, dtype=np.int64)
+    last = np.full(n_samples * n_c, -1, dtype=np.int64)
     np.maximum.at(last, cell, np.arange(cell.size))  # prints are in time order
-    grid = np.where(last >= 0, pct[np.maximum(last, 0)], np.nan).reshape(N_SAMPLES, n_c)
+    grid = np.where(last >= 0, pct[np.maximum(last, 0)], np.nan).reshape(n_samples, n_c)
     filled: np.ndarray = pd.DataFrame(grid).ffill().to_numpy()
     return filled
 
@@ -967,6 +990,7 @@ def _pin_score(
     sigma_rem: np.ndarray,
     magnet: np.ndarray,
     minutes_left: np.ndarray,
+    day_minutes: float = SESSION_MINUTES,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     total_oi = strike_oi.sum(axis=1)
     top3 = np.sort(strike_oi, axis=1)[:, -3:].sum(axis=1)
@@ -977,7 +1001,8 @@ def _pin_score(
         abs_gex = np.abs(strike_gex)
         share = abs_gex[np.arange(spot.size), m_idx] / abs_gex.sum(axis=1)
         gamma_score = 100.0 * np.clip(np.nan_to_num(share) / 0.25, 0.0, 1.0)
-    time_score = 100.0 * np.clip(1.0 - minutes_left / SESSION_MINUTES, 0.0, 1.0)
+    # elapsed share of *this* day's session (210 minutes on an early close)
+    time_score = 100.0 * np.clip(1.0 - minutes_left / day_minutes, 0.0, 1.0)
     proximity = np.nan_to_num(proximity)
     score = 0.30 * oi_score + 0.25 * proximity + 0.25 * time_score + 0.20 * gamma_score
     parts = {

@@ -130,9 +130,10 @@ def tau_from_minutes(minutes_to_close: npt.ArrayLike) -> FloatArray:
     Parameters
     ----------
     minutes_to_close : array_like
-        Minutes until expiry (16:00 ET for 0DTE). Values below one minute (including negative
-        ones, after the close) give :data:`~flowframe.sources.engine.schemas.MIN_TAU`; NaN
-        stays NaN.
+        Minutes until expiry (the session's close for 0DTE: 16:00 ET, or 13:00 ET on an
+        early-close day; the year stays 252 x 390 minutes). Values below one minute
+        (including negative ones, after the close) give
+        :data:`~flowframe.sources.engine.schemas.MIN_TAU`; NaN stays NaN.
 
     Returns
     -------

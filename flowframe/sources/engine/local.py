@@ -10,10 +10,12 @@ Payloads have exactly the hosted API's shapes (see ``reference/API.md``), comput
   of consecutive raw bars, the window's first bar raw; for ``signed_flow`` (already per bar)
   delta equals raw [API].
 - The window is ``[now - minutes, now)``: samples that started inside it and have ended.
-- Outside the session (before 09:30, after 16:00 as the window empties, or on another day)
-  the bodies degrade as the hosted API's do: empty ``bars``; the snapshot answers
-  ``session_closed``; a symbol the source does not hold gets empty bars, and a 404
-  ``symbol_not_found`` from the snapshot.
+- The session is the exchange calendar's (:mod:`flowframe._session`): 09:30 to 16:00 ET, or
+  to 13:00 ET on an early-close day; a weekend or an exchange holiday has none.
+- Outside the session (before 09:30, after the close as the window empties, on another day,
+  a weekend or a holiday) the bodies degrade as the hosted API's do: empty ``bars``; the
+  snapshot answers ``session_closed``; a symbol the source does not hold gets empty bars, and
+  a 404 ``symbol_not_found`` from the snapshot.
 """
 
 from __future__ import annotations
@@ -30,13 +32,12 @@ import pandas as pd
 
 from flowframe import _params
 from flowframe._constants import BAR_SECONDS, ET
-from flowframe._session import is_session_day, latest_weekday
+from flowframe._session import early_close, holiday_name, is_session_day, latest_session_day
 from flowframe._wire import iso_z, iso_z_many, json_number, json_numbers
 from flowframe.errors import FlowframeWarning
 from flowframe.sources.endpoints import EndpointMethods, Payload, symbol_not_found
 from flowframe.sources.engine.clock import SessionClock
 from flowframe.sources.engine.core import (
-    N_SAMPLES,
     EngineConfig,
     SessionState,
     compute_session,
@@ -71,9 +72,9 @@ class Local(EndpointMethods[Payload]):
     iv_clock : {"calendar", "trading"}, optional
         The clock the chain's ``iv`` column is annualised on (implied vols as decimals):
 
-        - ``"calendar"``, the vendor convention: ``T = seconds to the expiry's 16:00 ET close
-          / (365 * 86400)`` years;
-        - ``"trading"``, the engine's clock: ``T = minutes to 16:00 ET / (252 * 390)`` years
+        - ``"calendar"``, the vendor convention: ``T = seconds to the expiry's close
+          / (365 * 86400)`` years (the close: 16:00 ET, 13:00 on an early close);
+        - ``"trading"``, the engine's clock: ``T = minutes to the close / (252 * 390)`` years
           (a session is 1/252 year).
 
         The engine computes on the trading clock; calendar IVs are converted first, keeping
@@ -302,7 +303,7 @@ class Local(EndpointMethods[Payload]):
         state = self.state
         done = state.completed(now)
         start = (now - pd.Timedelta(minutes=minutes) - state.open).total_seconds()
-        first = int(min(max(math.ceil(start / SAMPLE_SECONDS), 0), N_SAMPLES))
+        first = int(min(max(math.ceil(start / SAMPLE_SECONDS), 0), state.n_samples))
         return first, max(first, done)
 
     def why_empty(self, symbol: str | None = None, minutes: int | None = None) -> str | None:
@@ -323,6 +324,10 @@ class Local(EndpointMethods[Payload]):
         now = self._now()
         when = f"the clock reads {now.tz_convert(ET):%Y-%m-%d %H:%M:%S} ET"
         if not self.has_session:
+            if self.date.weekday() < 5:  # a weekday without a session: an exchange holiday
+                name = holiday_name(self.date)
+                what = f"a holiday ({name})" if name else "an exchange holiday"
+                return f"{self.date:%Y-%m-%d} ({self.date:%A}) is {what}, a day without a session"
             return f"{self.date:%Y-%m-%d} is a {self.date:%A}, a day without a session"
         if now.tz_convert(ET).date() != self.date:
             return (
@@ -336,7 +341,9 @@ class Local(EndpointMethods[Payload]):
         if minutes is not None:
             start = now - pd.Timedelta(minutes=minutes)
             if start >= self.clock.close:
-                return f"{when}; the {minutes}-minute window starts after the 16:00 ET close"
+                early = early_close(self.date)
+                close = f"{early:%H:%M} ET early close" if early else "16:00 ET close"
+                return f"{when}; the {minutes}-minute window starts after the {close}"
         return None
 
     def _market_open(self, now: pd.Timestamp) -> bool:
@@ -559,7 +566,7 @@ class Local(EndpointMethods[Payload]):
             raise symbol_not_found(str(req.symbol))
         if not self._market_open(now):
             after = self.has_session and now >= self.clock.close
-            last = self.date if after else latest_weekday(self.date - dt.timedelta(days=1))
+            last = self.date if after else latest_session_day(self.date - dt.timedelta(days=1))
             return {
                 "symbol": self.symbol,
                 "session_closed": True,

@@ -20,10 +20,13 @@ published figure quoted there, [ASSUMPTION] = flowframe's choice where none is p
    log-moneyness in daily sigmas) ``iv = atm * (1 + skew * z + smile * z**2)``; ``skew < 0``
    puts the put skew in, ``smile > 0`` lifts both wings. ``skew**2 < 4 * smile`` keeps every IV
    positive.
-4. **Spot path.** One step per second 09:30:00-16:00:00 ET (23,401 points): GBM on the trading
-   clock plus ``1 + Poisson(jump_rate)`` jumps at uniform times, each of size U(jump_size) with a
-   60% chance of being down [ASSUMPTION: a few tenths of a percent]. The ATM implied vol prices
-   the whole expected variance, as a market's would: the diffusion vol is
+4. **Spot path.** One step per second from the open to the close, 09:30:00-16:00:00 ET (23,401
+   points; 09:30:00-13:00:00, 12,601 points, on an early-close day: see
+   :mod:`flowframe._session`): GBM on the trading clock (a second is 1/(252*390*60) year
+   whatever the day's length) plus ``1 + Poisson(jump_rate)`` jumps at uniform times, each of
+   size U(jump_size) with a 60% chance of being down [ASSUMPTION: a few tenths of a percent].
+   The ATM implied vol prices the whole expected variance, as a market's would: the diffusion
+   vol is
    ``sqrt(atm**2 - expected jump variance per year)`` (at least half the ATM vol), and the
    expected jump drift is taken out of the diffusion, so spot is a martingale whose variance the
    IV states. Rounded to cents.
@@ -36,9 +39,10 @@ published figure quoted there, [ASSUMPTION] = flowframe's choice where none is p
    Integer OI by largest remainder, so totals and shares survive rounding.
 6. **Print times.** ``prints x U(1 - prints_jitter, 1 + prints_jitter) x scale`` prints [SRC:
    400-900 k for SPX], spread by a multinomial over seconds with intensity
-   ``1 + 2 exp(-m/20) + 2.5 exp(-(390-m)/45)`` (``m`` = session minute; U-shape with a heavy last
-   hour) x per-minute lognormal noise x a burst after each jump [ASSUMPTION]. Within its second
-   each print gets a uniform nanosecond offset, so times are strictly inside the session.
+   ``1 + 2 exp(-m/20) + 2.5 exp(-(L-m)/45)`` (``m`` = session minute, ``L`` the day's session
+   minutes, 390 or 210; U-shape with a heavy last hour) x per-minute lognormal noise x a burst
+   after each jump [ASSUMPTION]; an early-close day draws ``210/390`` of the prints. Within its
+   second each print gets a uniform nanosecond offset, so times are strictly inside the session.
 7. **Contract choice.** At the print's spot ``S_t`` and ``s = atm * sqrt(max(tau, 30 min))``:
    put with probability ``0.5 - 0.2 * tanh(r30 / sigma30)`` (``r30`` the 30-minute log
    return: more puts on down moves); log-moneyness ``|N| * s`` OTM (70%), ``|N| * 0.6 s`` ITM
@@ -52,7 +56,7 @@ published figure quoted there, [ASSUMPTION] = flowframe's choice where none is p
    ``3 + Poisson(1.5)`` episodes of 10-40 whole minutes (uniform), each adding a random-sign
    net imbalance U(5%, 15%) (buy share 0.5 + imbalance / 2) [SRC: 50% +- 5-15% episodes].
 10. **Quotes and prices.** Theo = BSM (r = q = 0) at ``S_t``, the strike's IV and ``tau =
-    minutes_to_16:00 / (252 * 390)`` floored at one minute. Spread = max(one tick, ``spread`` x
+    minutes_to_the_close / (252 * 390)`` floored at one minute. Spread = max(one tick, ``spread`` x
     theo); bid and ask at the nearest tick (SPX: 0.05 below 3.00, 0.10 from 3.00; ETFs
     0.01), bid >= 0, ask >= bid + one tick. A share U(``mid_share``) of prints trade at the mid
     [SRC: 10-20%] (exactly ``(bid + ask) / 2``, which may fall between ticks as auction
@@ -86,7 +90,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -95,7 +99,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from flowframe._constants import ET
-from flowframe._session import SESSION_MINUTES, session_bounds, session_open
+from flowframe._session import SESSION_MINUTES, session_bounds
 from flowframe.sources.engine.core import InputNote
 from flowframe.sources.engine.inputs import Market, quality_frame
 from flowframe.sources.engine.schemas import IV_CLOCK_ATTR, TRADING_MINUTES_PER_YEAR
@@ -106,7 +110,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-_SESSION_SECONDS: Final = SESSION_MINUTES * 60  # 23,400
+_SESSION_SECONDS: Final = SESSION_MINUTES * 60  # 23,400: a regular session
 _NS: Final = 1_000_000_000
 _DAY_YEARS: Final = 1.0 / 252.0  # a full session on the trading clock
 _JUMP_DOWN_PROB: Final = 0.6
@@ -400,37 +404,51 @@ class _Session:
     smile: float
     prints: int
     mid_share: float
+    seconds: int = _SESSION_SECONDS  # the day's session: 23,400, or 12,600 on an early close
+
+    @property
+    def minutes(self) -> int:
+        return self.seconds // 60
 
 
-def _draw_session(rng: np.random.Generator, prof: SymbolProfile, scale: float) -> _Session:
+def _draw_session(
+    rng: np.random.Generator, prof: SymbolProfile, scale: float, seconds: int = _SESSION_SECONDS
+) -> _Session:
     s0 = round(prof.spot * (1.0 + rng.uniform(-prof.spot_jitter, prof.spot_jitter)), 2)
     low, high = prof.atm_vol
     atm = low + (high - low) * float(rng.beta(2.0, 4.0))
     skew = float(rng.uniform(*prof.skew))
     smile = float(rng.uniform(*prof.smile))
     jitter = float(rng.uniform(1.0 - prof.prints_jitter, 1.0 + prof.prints_jitter))
-    prints = max(1, round(prof.prints * jitter * scale))
+    # a shorter day trades in proportion to its length [ASSUMPTION]
+    prints = max(1, round(prof.prints * jitter * scale * (seconds / _SESSION_SECONDS)))
     mid_share = float(rng.uniform(*prof.mid_share))
-    return _Session(s0, atm, skew, smile, prints, mid_share)
+    return _Session(s0, atm, skew, smile, prints, mid_share, seconds)
 
 
 def _spot_path(
     rng: np.random.Generator, prof: SymbolProfile, sess: _Session
 ) -> tuple[FloatArray, IntArray, FloatArray]:
-    """Return the per-second spot (23,401 points), the jump seconds and the jump log returns."""
+    """Return the per-second spot (23,401 points; 12,601 on an early close), jump seconds, returns.
+
+    The per-second vol is on the trading clock (a regular session is 1/252 year); on a shorter
+    day the expected jump variance is spread over the shorter session.
+    """
+    n_sec = sess.seconds
+    session_years = _DAY_YEARS * (n_sec / _SESSION_SECONDS)
     # the ATM IV prices the whole expected variance, jumps included (as a market would): the
     # diffusion carries what the jumps leave, and the expected jump drift is compensated
     lo, hi = prof.jump_size
     expected_jumps = 1.0 + prof.jump_rate
     jump_square = (lo * lo + lo * hi + hi * hi) / 3.0  # E[J^2], J ~ U(lo, hi)
     jump_mean = (1.0 - 2.0 * _JUMP_DOWN_PROB) * (lo + hi) / 2.0  # E[signed J]
-    jump_var_year = expected_jumps * jump_square / _DAY_YEARS
+    jump_var_year = expected_jumps * jump_square / session_years
     diffusion = math.sqrt(max(sess.atm**2 - jump_var_year, 0.25 * sess.atm**2))
     step_vol = diffusion * math.sqrt(_DAY_YEARS / _SESSION_SECONDS)
-    drift = -0.5 * step_vol**2 - expected_jumps * jump_mean / _SESSION_SECONDS
-    rets = rng.standard_normal(_SESSION_SECONDS) * step_vol + drift
+    drift = -0.5 * step_vol**2 - expected_jumps * jump_mean / n_sec
+    rets = rng.standard_normal(n_sec) * step_vol + drift
     n_jumps = 1 + int(rng.poisson(prof.jump_rate))
-    jump_secs = np.sort(rng.integers(60, _SESSION_SECONDS - 60, n_jumps)).astype(np.int64)
+    jump_secs = np.sort(rng.integers(60, n_sec - 60, n_jumps)).astype(np.int64)
     jump_sign = np.where(rng.random(n_jumps) < _JUMP_DOWN_PROB, -1.0, 1.0)
     jumps = jump_sign * rng.uniform(*prof.jump_size, n_jumps)
     np.add.at(rets, jump_secs, jumps)
@@ -467,22 +485,29 @@ def _chain(
 
 
 def _print_times(
-    rng: np.random.Generator, n: int, jump_secs: IntArray, jumps: FloatArray
+    rng: np.random.Generator,
+    n: int,
+    jump_secs: IntArray,
+    jumps: FloatArray,
+    n_sec: int = _SESSION_SECONDS,
 ) -> IntArray:
-    """Return sorted print offsets from the open, in nanoseconds, strictly inside the session."""
-    sec = np.arange(_SESSION_SECONDS, dtype=np.float64)
+    """Return sorted print offsets from the open, in nanoseconds, strictly inside the session.
+
+    ``n_sec`` is the day's session in seconds; the U-shape spans it (a heavy last hour before
+    an early close too).
+    """
+    n_min = n_sec // 60
+    sec = np.arange(n_sec, dtype=np.float64)
     minute = sec / 60.0
-    intensity = (
-        1.0 + 2.0 * np.exp(-minute / 20.0) + 2.5 * np.exp(-(SESSION_MINUTES - minute) / 45.0)
-    )
-    noise = np.exp(rng.normal(0.0, 0.15, SESSION_MINUTES))
+    intensity = 1.0 + 2.0 * np.exp(-minute / 20.0) + 2.5 * np.exp(-(n_min - minute) / 45.0)
+    noise = np.exp(rng.normal(0.0, 0.15, n_min))
     intensity *= np.repeat(noise, 60)
     for at, size in zip(jump_secs.tolist(), jumps.tolist(), strict=True):
         after = sec >= at
         burst = 1.0 + min(abs(size) / 0.002, 3.0) * np.exp(-(sec - at) / 300.0)
         intensity = np.where(after, intensity * burst, intensity)
     counts = rng.multinomial(n, intensity / intensity.sum())
-    second = np.repeat(np.arange(_SESSION_SECONDS, dtype=np.int64), counts)
+    second = np.repeat(np.arange(n_sec, dtype=np.int64), counts)
     offset = rng.integers(1, _NS, n, dtype=np.int64)
     out: IntArray = np.sort(second * _NS + offset, kind="stable")
     return out
@@ -499,17 +524,17 @@ def _sizes(rng: np.random.Generator, prof: SymbolProfile, n: int) -> IntArray:
 
 
 def _buy_probability(
-    rng: np.random.Generator, minute: IntArray
+    rng: np.random.Generator, minute: IntArray, n_min: int = SESSION_MINUTES
 ) -> tuple[FloatArray, tuple[FloatArray, FloatArray, FloatArray]]:
     """Return each print's buy probability and the episodes' start/end minutes and imbalances."""
-    per_minute = 0.5 + rng.normal(0.0, 0.01, SESSION_MINUTES)
+    per_minute = 0.5 + rng.normal(0.0, 0.01, n_min)
     n_episodes = 3 + int(rng.poisson(1.5))
     length = rng.integers(10, 41, n_episodes).astype(np.float64)  # whole minutes
-    start = np.floor(rng.uniform(0.0, SESSION_MINUTES - length + 1.0))
+    start = np.floor(rng.uniform(0.0, n_min - length + 1.0))
     imbalance = rng.uniform(0.05, 0.15, n_episodes) * np.where(
         rng.random(n_episodes) < 0.5, -1.0, 1.0
     )
-    minutes = np.arange(SESSION_MINUTES, dtype=np.float64)
+    minutes = np.arange(n_min, dtype=np.float64)
     for a, b, imb in zip(
         start.tolist(), (start + length).tolist(), imbalance.tolist(), strict=True
     ):
@@ -590,9 +615,9 @@ def _tape(
 ) -> tuple[pd.DataFrame, tuple[FloatArray, FloatArray, FloatArray]]:
     """Return the tape and the imbalance episodes (start and end minutes, net imbalance)."""
     n = sess.prints
-    offsets = _print_times(rng, n, jump_points, jumps)
+    offsets = _print_times(rng, n, jump_points, jumps, sess.seconds)
     second = offsets // _NS  # the spot in force: the last 1-second point at or before the print
-    minutes_left = (_SESSION_SECONDS * _NS - offsets) / (60.0 * _NS)
+    minutes_left = (sess.seconds * _NS - offsets) / (60.0 * _NS)  # to the day's close
     tau = np.maximum(minutes_left, 1.0) / TRADING_MINUTES_PER_YEAR
     del minutes_left
     k_index, is_call = _contracts(rng, prof, sess, spot, strikes, second, tau)
@@ -600,7 +625,7 @@ def _tape(
     del second
 
     size = _sizes(rng, prof, n)
-    p_buy, episodes = _buy_probability(rng, (offsets // (60 * _NS)).astype(np.int64))
+    p_buy, episodes = _buy_probability(rng, (offsets // (60 * _NS)).astype(np.int64), sess.minutes)
     buy = rng.random(n) < p_buy
     del p_buy
     at_mid = rng.random(n) < sess.mid_share
@@ -674,7 +699,9 @@ def generate_market(
         given.
     date : datetime.date or str
         Session date (America/New_York), or ``"YYYY-MM-DD"``. Any date is accepted, weekends and
-        holidays included: the session clock decides elsewhere whether a market is open.
+        holidays included (with the regular hours): the session clock decides elsewhere whether
+        a market is open. An early-close day (:func:`flowframe._session.early_close`) gets a
+        session from 09:30:00 to 13:00:00 ET, with prints in proportion to its length.
     seed : int, default 0
         Non-negative seed. The same ``(symbol, date, seed, scale)`` gives identical frames;
         symbols and dates get independent streams.
@@ -731,8 +758,10 @@ def generate_market(
     root = np.random.SeedSequence([int(seed), zlib.crc32(name.encode()), day.toordinal()])
     streams = [np.random.default_rng(child) for child in root.spawn(4)]
     rng_params, rng_spot, rng_chain, rng_tape = streams
-    sess = _draw_session(rng_params, prof, float(scale))
-    open_ns = int(session_open(day).value)
+    opening, closing = session_bounds(day)  # 16:00 ET, or 13:00 ET on an early close
+    open_ns = int(opening.value)
+    n_sec = int((closing.value - opening.value) // _NS)
+    sess = _draw_session(rng_params, prof, float(scale), n_sec)
 
     spot, jump_points, jumps = _spot_path(rng_spot, prof, sess)
     strikes, iv, call_oi, put_oi = _chain(rng_chain, prof, sess, float(scale))
@@ -752,7 +781,7 @@ def generate_market(
     chain.attrs[IV_CLOCK_ATTR] = "trading"  # the IVs above are on the engine's clock
 
     spot_index = pd.DatetimeIndex(
-        (np.arange(_SESSION_SECONDS + 1, dtype=np.int64) * _NS + open_ns).view("datetime64[ns]")
+        (np.arange(n_sec + 1, dtype=np.int64) * _NS + open_ns).view("datetime64[ns]")
     ).tz_localize("UTC")
     spot_index.name = "t"
     spot_series = pd.Series(spot, index=spot_index, name="spot", dtype=np.float64)

@@ -3,11 +3,14 @@
 Conventions (see also the README's *Model conventions*):
 
 - **Clock.** Times are tz-aware; the engine works in UTC. The session runs 09:30-16:00
-  America/New_York; 0DTE contracts expire at 16:00 ET. Time to expiry is on the *trading clock*:
-  ``tau = minutes_to_16:00 / (252 * 390)`` years (a full session is 1/252 year), floored at one
-  trading minute. The engine's implied vols are annualised on that clock. A chain's ``iv``
-  may be quoted on either of two clocks, named by ``chain.attrs["iv_clock"]`` (see
-  :data:`IV_CLOCKS`); ``ff.Local`` converts it to the trading clock, keeping total variance.
+  America/New_York, or 09:30-13:00 on an early-close day, on the NYSE calendar
+  (:mod:`flowframe._session`; holidays have no session); 0DTE contracts expire at that day's
+  close. Time to expiry is on the *trading clock*: ``tau = minutes_to_the_close / (252 * 390)``
+  years (a full session is 1/252 year; the year stays 252 x 390 minutes on an early close, whose
+  session is 210/98,280 of a year), floored at one trading minute. The engine's implied vols
+  are annualised on that clock. A chain's ``iv`` may be quoted on either of two clocks, named
+  by ``chain.attrs["iv_clock"]`` (see :data:`IV_CLOCKS`); ``ff.Local`` converts it to the
+  trading clock, keeping total variance.
 - **Units.** Strikes and prices in the underlying's points; ``size`` and ``oi`` in contracts;
   the contract multiplier is 100.
 - **Signs.** ``side`` is the *customer's* (aggressor's) side: +1 buy, -1 sell, 0 unknown.
@@ -54,6 +57,7 @@ TAPE_COLUMNS: Final = ("t", "strike", "right", "price", "size")
 TAPE_QUOTE_COLUMNS: Final = ("bid", "ask")
 RIGHTS: Final = ("C", "P")
 MULTIPLIER: Final = 100.0
+#: The trading clock's year: 252 regular sessions of 390 minutes (98,280), early closes or not.
 TRADING_MINUTES_PER_YEAR: Final = 252 * SESSION_MINUTES
 MIN_TAU: Final = 1.0 / TRADING_MINUTES_PER_YEAR  # one trading minute
 #: Minutes in a calendar year (365 days of 1,440 minutes): the calendar clock's year, on which
@@ -61,7 +65,8 @@ MIN_TAU: Final = 1.0 / TRADING_MINUTES_PER_YEAR  # one trading minute
 CALENDAR_MINUTES_PER_YEAR: Final = 365 * 24 * 60
 #: The clocks a chain's ``iv`` may be annualised on: ``"calendar"`` (``T = seconds to the
 #: expiry's 16:00 ET close / (365 * 86400)``, the vendor convention) or ``"trading"`` (the
-#: engine's: ``T = minutes to 16:00 ET / (252 * 390)``).
+#: engine's: ``T = minutes to the close / (252 * 390)``; the close is 16:00 ET, 13:00 ET on an
+#: early-close day).
 IV_CLOCKS: Final = ("calendar", "trading")
 IvClock: TypeAlias = Literal["calendar", "trading"]
 #: The key of ``chain.attrs`` that names the clock of the chain's ``iv`` column.

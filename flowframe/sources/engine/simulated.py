@@ -18,7 +18,7 @@ import pandas as pd
 
 from flowframe import _params
 from flowframe._constants import ET
-from flowframe._session import is_session_day, latest_weekday
+from flowframe._session import early_close, is_session_day, latest_session_day
 from flowframe._wire import iso_z
 from flowframe.sources.endpoints import EndpointMethods, Payload, symbol_not_found
 from flowframe.sources.engine.clock import SessionClock
@@ -40,10 +40,14 @@ class Simulated(EndpointMethods[Payload]):
     seed : int, default 0
         The same seed gives the same sessions.
     date : str or datetime.date, optional
-        Session date; the latest weekday (ET) when omitted.
+        Session date; the latest session day (ET) when omitted: today, or the last day before
+        it with a session on the exchange calendar (weekends and holidays skipped, see
+        :mod:`flowframe._session`). A holiday answers like a weekend (``session_closed``, no
+        bars); an early-close day has a session from 09:30 to 13:00 ET.
     now : str, datetime or Timestamp, optional
         Freeze the session clock (``"14:45"`` is ET on ``date``). Frozen at 15:00 ET when
-        neither ``now`` nor ``speed`` is given.
+        neither ``now`` nor ``speed`` is given (an hour before the close: 12:00 ET on a 13:00
+        early-close day).
     speed : float, optional
         Run the clock from the open at this multiple of real time (390 = a session in a
         minute).
@@ -74,7 +78,7 @@ class Simulated(EndpointMethods[Payload]):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ValueError(f"seed={seed!r} is not allowed; use an int")
         if date is None:
-            day = latest_weekday(pd.Timestamp.now(tz=ET).date())
+            day = latest_session_day(pd.Timestamp.now(tz=ET).date())
         else:
             text = _params.validate_expiry(date)
             assert text is not None
@@ -93,7 +97,8 @@ class Simulated(EndpointMethods[Payload]):
         self.scale = scale
         if clock is None:
             if now is None and speed is None:
-                now = DEFAULT_TIME
+                early = early_close(day)  # an hour before the close, as 15:00 is
+                now = DEFAULT_TIME if early is None else f"{early.hour - 1:02d}:{early.minute:02d}"
             clock = SessionClock(day, now=now, speed=speed)
         self.clock = clock
         self._config = config or EngineConfig()
@@ -173,8 +178,8 @@ class Simulated(EndpointMethods[Payload]):
     def has_zero_dte(self, symbol: str) -> bool:
         """Tell whether ``symbol`` has a same-day expiry on this date.
 
-        On weekends the market is shut, which every symbol's source answers with
-        ``session_closed``, so every symbol counts here.
+        On weekends and exchange holidays the market is shut, which every symbol's source
+        answers with ``session_closed``, so every symbol counts here.
         """
         sym = _params.validate_symbol(symbol)
         return sym in self.symbols and (
@@ -182,10 +187,13 @@ class Simulated(EndpointMethods[Payload]):
         )
 
     def next_expiry(self, symbol: str) -> dt.date:
-        """Return the next date after this session's with a same-day expiry for ``symbol``."""
+        """Return the next date after this session's with a same-day expiry for ``symbol``.
+
+        A session day (exchange holidays skipped) on one of the symbol's expiry weekdays.
+        """
         days = PROFILES[_params.validate_symbol(symbol)].expiry_weekdays
         day = self.date + dt.timedelta(days=1)
-        while day.weekday() not in days:
+        while day.weekday() not in days or not is_session_day(day):
             day += dt.timedelta(days=1)
         return day
 
@@ -264,7 +272,8 @@ class Simulated(EndpointMethods[Payload]):
         now = self.clock.now()
         metric_ = req.params["metric"]
         rows = []
-        for sym in self.symbols:
+        # a weekend or holiday ranks nothing (and computes no session to find that out)
+        for sym in self.symbols if is_session_day(self.date) else ():
             if not self.has_zero_dte(sym):
                 continue  # a weekly name off its expiry day has no 0DTE flow to rank
             value = self.local(sym).leaderboard_values(now)[metric_]
@@ -276,7 +285,9 @@ class Simulated(EndpointMethods[Payload]):
             "metric": metric_,
             "n": limit,
             "as_of": iso_z(now),
-            "market_open": bool(self.clock.open <= now < self.clock.close),
+            "market_open": bool(
+                is_session_day(self.date) and self.clock.open <= now < self.clock.close
+            ),
             "entries": [
                 {"rank": i + 1, "symbol": sym, "value": value}
                 for i, (value, sym) in enumerate(rows[:limit])

@@ -6,7 +6,8 @@ Blocks and their conventions (see ``flowframe/sources/engine/CONVENTIONS.md`` fo
 - ``exposures``: live net GEX/DEX/VEX/CHEX of the 0DTE chain. ``pct_of_total_gex`` and
   ``total_chain_net_gex`` need the other expiries, which a local source does not have: null.
 - ``expected_move`` [CHOICE]: implied 1-sigma of a whole session
-  (``open spot x ATM IV / sqrt(252)``); remaining 1-sigma (``spot x ATM IV x sqrt(tau)``);
+  (``open spot x ATM IV / sqrt(252)``, x ``sqrt(210/390)`` on a 13:00 early close: the trading
+  clock's year stays 252 x 390 minutes); remaining 1-sigma (``spot x ATM IV x sqrt(tau)``);
   bounds = spot +- remaining; ``straddle_price`` = BSM ATM straddle now.
 - ``pin_risk``: magnet, its GEX, pin score and components, max pain, top-3 OI share.
 - ``hedging`` [API buckets]: for a spot move of +-10 bp, 25 bp, 0.5% and 1%, dealers trade
@@ -40,11 +41,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flowframe._session import SESSION_MINUTES
 from flowframe._stats import robust_z
 from flowframe._wire import iso_z, json_number
 from flowframe.sources.engine import greeks as bs
-from flowframe.sources.engine.core import SessionState
+from flowframe.sources.engine.core import N_SAMPLES, SessionState
 from flowframe.sources.engine.decision.flow import flow_direction
 from flowframe.sources.engine.decision.headline import headline as make_headline
 from flowframe.sources.engine.decision.inputs import DecisionInputs
@@ -57,7 +57,6 @@ __all__ = ["decision_inputs", "probabilities", "snapshot_body"]
 CALIBRATION_METHOD = "lognormal_atm_iv_v1"
 _BUCKETS = (("10bp", 0.001), ("25bp", 0.0025), ("half_pct", 0.005), ("1pct", 0.01))
 _SQRT_252 = math.sqrt(252.0)
-_SESSION_HOURS = SESSION_MINUTES / 60.0  # 6.5
 #: Fewer 30-minute flows than this give a flow_z of 0 (too little history to judge).
 FLOW_Z_MIN_HISTORY = 5
 
@@ -110,7 +109,8 @@ def decision_inputs(state: SessionState, now: pd.Timestamp) -> DecisionInputs:
         pin_score=float(s.pin_score[i]),
         atm_iv=vol,
         sigma_rem=spot * vol * math.sqrt(float(s.tau[i])),
-        sigma_day=open_spot * float(s.atm_iv[0]) / _SQRT_252,
+        # the day's session: a full 1/252 year, or 210/390 of it on an early close
+        sigma_day=open_spot * float(s.atm_iv[0]) / _SQRT_252 * math.sqrt(s.n_samples / N_SAMPLES),
         flow_label=fd["label"],
         flow_shift=fd["flow_gex_pct_shift"],
         flow_30m=flow_30m,
@@ -338,7 +338,7 @@ def snapshot_body(state: SessionState, now: pd.Timestamp) -> dict[str, Any]:
         "as_of": iso_z(now),
         "market_open": True,
         "time_to_close_hours": round(hours_left, 4),
-        "time_to_close_pct": round(hours_left / _SESSION_HOURS * 100.0, 2),
+        "time_to_close_pct": round(hours_left / _session_hours(s) * 100.0, 2),
         "regime": {
             "label": inp.regime,
             "description": _regime_text(inp.regime),
@@ -503,6 +503,11 @@ def _skew_25d(
         order = np.argsort(d)
         out.append(float(np.interp(target, d[order], iv[mask][order])))
     return (out[0] - out[1]) * 100.0
+
+
+def _session_hours(s: SessionState) -> float:
+    """Return the session's length in hours: 6.5, or 3.5 on a 13:00 early close."""
+    return s.n_samples * SAMPLE_SECONDS / 3600.0
 
 
 def _regime_text(regime: str) -> str:

@@ -32,7 +32,7 @@ class DecisionInputs:
     open_spot : float
         Price at 09:30 (the range bands are fixed around it).
     hours_left : float
-        Hours to the 16:00 close (0..6.5).
+        Hours to the close (0..6.5; 0..3.5 on a 13:00 early close).
     regime : {"positive_gamma", "negative_gamma", "neutral"}
         Sign of live net GEX.
     net_gex : float
@@ -50,7 +50,8 @@ class DecisionInputs:
     sigma_rem : float
         Remaining one-sigma move to the close, in points.
     sigma_day : float
-        One-sigma move of a whole session, in points (``open_spot * atm_iv / sqrt(252)``).
+        One-sigma move of the whole session, in points (``open_spot * atm_iv / sqrt(252)``,
+        x ``sqrt(210/390)`` on a 13:00 early close).
     flow_label : str
         ``flow_direction.label``.
     flow_shift : float or None
