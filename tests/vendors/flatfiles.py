@@ -58,6 +58,16 @@ EXTRA: Final = {
 }
 
 
+def other_root(symbol: str) -> str:
+    """A root of another underlying, for the rows a reader must leave out."""
+    return OTHER_ROOT if symbol != OTHER_ROOT else "QQQ"
+
+
+def weekly_root(symbol: str) -> str:
+    """The root the 0DTE contracts trade under (SPX's dailies are SPXW)."""
+    return {"SPX": WEEKLY_ROOT, "NDX": "NDXP", "RUT": "RUTW"}.get(symbol, symbol)
+
+
 def tickers(
     root: str, expiry: dt.date, strike: pd.Series | np.ndarray, right: pd.Series | np.ndarray
 ) -> np.ndarray:
@@ -78,7 +88,7 @@ def _extra_trades(market: ff.Market) -> pd.DataFrame:
     pick = tape.iloc[[10, 20, 30, 40, 50, 60, 70]]
     other = pd.DataFrame(
         {
-            "ticker": tickers(OTHER_ROOT, date, pick["strike"] / 10, pick["right"]),
+            "ticker": tickers(other_root(market.symbol), date, pick["strike"] / 10, pick["right"]),
             "correction": 0,
             "price": pick["price"].to_numpy(),
             "sip_timestamp": _ns(pick["t"]),
@@ -88,7 +98,9 @@ def _extra_trades(market: ff.Market) -> pd.DataFrame:
     pick = tape.iloc[[15, 25, 35, 45, 55]]
     later = pd.DataFrame(
         {
-            "ticker": tickers(WEEKLY_ROOT, OTHER_EXPIRY, pick["strike"], pick["right"]),
+            "ticker": tickers(
+                weekly_root(market.symbol), OTHER_EXPIRY, pick["strike"], pick["right"]
+            ),
             "correction": 0,
             "price": pick["price"].to_numpy() + 5.0,
             "sip_timestamp": _ns(pick["t"]) + 1,
@@ -98,7 +110,7 @@ def _extra_trades(market: ff.Market) -> pd.DataFrame:
     pick = tape.iloc[[100]]
     corrected = pd.DataFrame(
         {
-            "ticker": tickers(WEEKLY_ROOT, date, pick["strike"], pick["right"]),
+            "ticker": tickers(weekly_root(market.symbol), date, pick["strike"], pick["right"]),
             "correction": 1,
             "price": pick["price"].to_numpy() * 2,
             "sip_timestamp": _ns(pick["t"]) + 3,
@@ -113,7 +125,9 @@ def trades_frame(market: ff.Market) -> pd.DataFrame:
     tape = market.tape
     own = pd.DataFrame(
         {
-            "ticker": tickers(WEEKLY_ROOT, market.date, tape["strike"], tape["right"]),
+            "ticker": tickers(
+                weekly_root(market.symbol), market.date, tape["strike"], tape["right"]
+            ),
             "correction": 0,
             "price": tape["price"].to_numpy(),
             "sip_timestamp": _ns(tape["t"]),
@@ -132,7 +146,9 @@ def quotes_frame(market: ff.Market) -> pd.DataFrame:
     tape = market.tape
     own = pd.DataFrame(
         {
-            "ticker": tickers(WEEKLY_ROOT, market.date, tape["strike"], tape["right"]),
+            "ticker": tickers(
+                weekly_root(market.symbol), market.date, tape["strike"], tape["right"]
+            ),
             "ask_price": tape["ask"].to_numpy(),
             "bid_price": tape["bid"].to_numpy(),
             "sip_timestamp": _ns(tape["t"]) - 1,
@@ -141,7 +157,9 @@ def quotes_frame(market: ff.Market) -> pd.DataFrame:
     pick = tape.iloc[[11, 21, 31, 41]]
     other = pd.DataFrame(
         {
-            "ticker": tickers(OTHER_ROOT, market.date, pick["strike"] / 10, pick["right"]),
+            "ticker": tickers(
+                other_root(market.symbol), market.date, pick["strike"] / 10, pick["right"]
+            ),
             "ask_price": pick["ask"].to_numpy() / 10,
             "bid_price": pick["bid"].to_numpy() / 10,
             "sip_timestamp": _ns(pick["t"]) - 1,
@@ -150,7 +168,9 @@ def quotes_frame(market: ff.Market) -> pd.DataFrame:
     pick = tape.iloc[[16, 26, 36]]
     later = pd.DataFrame(
         {
-            "ticker": tickers(WEEKLY_ROOT, OTHER_EXPIRY, pick["strike"], pick["right"]),
+            "ticker": tickers(
+                weekly_root(market.symbol), OTHER_EXPIRY, pick["strike"], pick["right"]
+            ),
             "ask_price": pick["ask"].to_numpy() + 5,
             "bid_price": pick["bid"].to_numpy() + 5,
             "sip_timestamp": _ns(pick["t"]) - 2,
@@ -171,7 +191,9 @@ def oi_frame(market: ff.Market) -> pd.DataFrame:
     chain = market.chain
     own = pd.DataFrame(
         {
-            "ticker": tickers(WEEKLY_ROOT, market.date, chain["strike"], chain["right"]),
+            "ticker": tickers(
+                weekly_root(market.symbol), market.date, chain["strike"], chain["right"]
+            ),
             "open_interest": chain["oi"].to_numpy(),
         }
     )
@@ -181,8 +203,8 @@ def oi_frame(market: ff.Market) -> pd.DataFrame:
         {
             "ticker": np.concatenate(
                 [
-                    tickers(OTHER_ROOT, market.date, k[:2] / 10, r[:2]),
-                    tickers(WEEKLY_ROOT, OTHER_EXPIRY, k[:3], r[:3]),
+                    tickers(other_root(market.symbol), market.date, k[:2] / 10, r[:2]),
+                    tickers(weekly_root(market.symbol), OTHER_EXPIRY, k[:3], r[:3]),
                     tickers(AM_ROOT, market.date, k[:2], r[:2]),
                 ]
             ),
