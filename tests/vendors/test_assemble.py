@@ -8,7 +8,6 @@ bounded here (and reported in the README).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -17,6 +16,7 @@ import pytest
 
 import flowframe as ff
 from flowframe.sources.vendors._assemble import assemble, implied_spot
+from tests.vendors.common import with_sim_ivs
 
 DAY = "2026-09-18"
 DATE = dt.date(2026, 9, 18)
@@ -45,14 +45,6 @@ def tbbo(market: ff.Market) -> ff.Market:
         spot=market.spot,
         source="test",
     )
-
-
-def with_sim_ivs(built: ff.Market, market: ff.Market) -> ff.Market:
-    ivs = market.chain.set_index(["strike", "right"])["iv"]
-    key = pd.MultiIndex.from_frame(built.chain[["strike", "right"]])
-    chain = built.chain.assign(iv=ivs.reindex(key).to_numpy())
-    chain.attrs = dict(built.chain.attrs)
-    return dataclasses.replace(built, chain=chain)
 
 
 PAYLOADS = [

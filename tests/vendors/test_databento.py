@@ -8,7 +8,6 @@ counted, and a source over the market serves what ff.Simulated serves.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import importlib
 import sys
@@ -22,6 +21,7 @@ import pytest
 import flowframe as ff
 from flowframe.sources.engine.market import generate_market
 from flowframe.sources.vendors.databento import _frames, read_databento
+from tests.vendors.common import with_sim_ivs
 from tests.vendors.dbn import EXTRAS, FIRST_ID, write_dbn
 
 DAY = "2026-09-18"
@@ -75,14 +75,6 @@ def chain_oi(market: ff.Market) -> pd.DataFrame:
     """The chain's open interest by (strike, right), as int64 (a checked chain holds floats)."""
     oi = market.chain.loc[:, OI].sort_values(["strike", "right"], ignore_index=True)
     return oi.astype({"oi": np.int64})
-
-
-def with_sim_ivs(built: ff.Market, market: ff.Market) -> ff.Market:
-    ivs = market.chain.set_index(["strike", "right"])["iv"]
-    key = pd.MultiIndex.from_frame(built.chain[["strike", "right"]])
-    chain = built.chain.assign(iv=ivs.reindex(key).to_numpy())
-    chain.attrs = dict(built.chain.attrs)
-    return dataclasses.replace(built, chain=chain)
 
 
 def quality(market: ff.Market) -> dict[tuple[str, str], int]:

@@ -9,7 +9,6 @@ given the simulated IVs, every endpoint's payload equals ``ff.Simulated``'s at t
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import pandas as pd
 import pytest
 
 import flowframe as ff
+from tests.vendors.common import with_sim_ivs
 from tests.vendors.dbn import write_dbn
 from tests.vendors.flatfiles import write_polygon
 
@@ -74,12 +74,7 @@ def test_each_symbol_round_trips_through_each_format(
     np.testing.assert_array_equal(oi["oi"].to_numpy(), truth["oi"].to_numpy())
     assert built.quality.set_index("reason").loc["used", "count"] == len(market.tape)
     # given the simulated IVs, every endpoint is the simulator's
-    ivs = market.chain.set_index(key)["iv"]
-    chain = built.chain.assign(
-        iv=ivs.reindex(pd.MultiIndex.from_frame(built.chain[key])).to_numpy()
-    )
-    chain.attrs = dict(built.chain.attrs)
-    src = ff.Local.from_market(dataclasses.replace(built, chain=chain), now=NOW)
+    src = ff.Local.from_market(with_sim_ivs(built, market), now=NOW)
     for method, params in PAYLOADS:
         assert getattr(src, method)(symbol, **params) == getattr(sim, method)(symbol, **params), (
             method,

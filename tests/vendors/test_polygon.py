@@ -22,6 +22,7 @@ from flowframe.errors import SchemaError
 from flowframe.sources.engine.core import InputNote
 from flowframe.sources.vendors import polygon
 from flowframe.sources.vendors.polygon import _frames, read_polygon
+from tests.vendors.common import with_sim_ivs
 from tests.vendors.flatfiles import EXTRA, trades_frame, write_polygon
 
 DAY = "2026-09-18"
@@ -163,14 +164,6 @@ def test_the_quality_report_counts_the_readers_rows(read: ff.Market) -> None:
             assert row[["count", "unit"]].values.tolist() == [[count, UNITS[kind]]]
     used = quality.loc[quality["reason"] == "used", "count"]
     assert used.tolist() == [len(read.tape)]
-
-
-def with_sim_ivs(built: ff.Market, market: ff.Market) -> ff.Market:
-    ivs = market.chain.set_index(["strike", "right"])["iv"]
-    key = pd.MultiIndex.from_frame(built.chain[["strike", "right"]])
-    chain = built.chain.assign(iv=ivs.reindex(key).to_numpy())
-    chain.attrs = dict(built.chain.attrs)
-    return dataclasses.replace(built, chain=chain)
 
 
 @pytest.fixture(scope="module")
