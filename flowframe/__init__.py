@@ -85,6 +85,7 @@ if TYPE_CHECKING:
     from flowframe.sources.vendors.occ import parse_occ
     from flowframe.sources.vendors.polygon import read_polygon
     from flowframe.sources.vendors.tape import read_tape
+    from flowframe.store import Store
 
 _moved.install()
 
@@ -129,6 +130,7 @@ _LAZY: dict[str, str] = {
     "Local": "flowframe.sources.engine.local",
     "SampleSource": "flowframe.sources.samples",
     "SessionClock": "flowframe.sources.engine.clock",
+    "Store": "flowframe.store",
     "Simulated": "flowframe.sources.engine.simulated",
 }
 # submodules reachable as attributes (``ff.live.Dashboard``, ``from flowframe import calibration``)
@@ -163,6 +165,7 @@ __all__ = [
     "Simulated",
     "Snapshot",
     "Source",
+    "Store",
     "TierRestrictedError",
     "__version__",
     "accelerating_runs",
