@@ -262,19 +262,25 @@ def has_bool(arr: np.ndarray, rows: Sequence[Sequence[Any]], text: JsonText | No
 
 
 def read_floats(
-    values: Sequence[Any], what: str, field: str, *, text: JsonText | None = None
+    values: Sequence[Any],
+    what: str,
+    field: str,
+    *,
+    text: JsonText | None = None,
+    items: str = "bars",
 ) -> np.ndarray:
-    """One float64 array from per-bar values (None -> NaN), naming the first bad bar.
+    """One float64 array from per-item values (None -> NaN), naming the first bad item.
 
     ``text`` is the JSON text the values were decoded from, when there is one: it can spare
-    the look for booleans (see :func:`has_bool`).
+    the look for booleans (see :func:`has_bool`). ``items`` names the list in messages
+    (``bars``, or the leaderboard's ``entries``).
     """
     out = np.empty(len(values), dtype=np.float64)
     if pack_numbers(values, out) and not has_bool(out, [values], text):
         return out
     bad = bad_number(values)
     i, v = bad if bad is not None else (0, values[0] if values else None)
-    raise SchemaError(f"{what} bars[{i}].{field} must be a number or null, got {v!r}")
+    raise SchemaError(f"{what} {items}[{i}].{field} must be a number or null, got {v!r}")
 
 
 def read_matrix(

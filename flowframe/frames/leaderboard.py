@@ -52,7 +52,7 @@ def leaderboard_from_payload(payload: Any, *, source: str | None = None) -> pd.D
             raise SchemaError(f"{what} entries[{i}].symbol must be a string, got {symbol!r}")
         ranks.append(rank)
         symbols.append(symbol)
-    values = read_floats([e.get("value") for e in entries], what, "value")
+    values = read_floats([e.get("value") for e in entries], what, "value", items="entries")
     if any(abs(r) >= 2**63 for r in ranks):
         raise SchemaError(f"{what} entries hold a rank out of range")
     rank_index = pd.Index(np.array(ranks, dtype=np.int64), name="rank")

@@ -14,6 +14,7 @@ used (published bodies show both 64.1 and 0.64; a value in [0, 1] is read as a f
 from __future__ import annotations
 
 import html
+import numbers
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -59,7 +60,8 @@ def _num(block: Mapping[str, Any], key: str, where: str) -> float | None:
     value = block.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # numpy's numbers are numbers (an in-process payload may hold them); booleans are not
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise SchemaError(f"snapshot field {where}.{key} must be a number or null, got {value!r}")
     return float(value)
 

@@ -139,3 +139,19 @@ def test_repr_never_raises_on_a_partly_built_snapshot(live: dict[str, Any]) -> N
 def test_malformed_snapshot(body: Any, match: str) -> None:
     with pytest.raises(ff.SchemaError, match=match):
         ff.Snapshot(body)
+
+
+def test_numpy_numbers_in_an_in_process_payload_are_numbers() -> None:
+    """A payload built in Python may hold numpy scalars: np.int64 and np.float64 are read
+    as numbers (np.int64 was refused while np.float64 passed); a numpy bool is not one."""
+    import copy
+
+    body = ff.Simulated(seed=0, date="2026-09-18", now="14:45").get_snapshot("SPY")
+    numpyish = copy.deepcopy(body)
+    numpyish["underlying_price"] = np.int64(600)
+    assert ff.frames.snapshot_from_payload(numpyish).spot == 600.0
+    numpyish["underlying_price"] = np.float64(600.25)
+    assert ff.frames.snapshot_from_payload(numpyish).spot == 600.25
+    numpyish["underlying_price"] = np.True_
+    with pytest.raises(ff.SchemaError, match=r"underlying_price must be a number or null, got"):
+        ff.frames.snapshot_from_payload(numpyish)
