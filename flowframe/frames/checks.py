@@ -11,9 +11,10 @@ import xarray as xr
 
 from flowframe.errors import SchemaError
 
-# ISO 8601 date-time as the API writes it: date, time, optional fraction, optional offset
+# ISO 8601 date-time as the API writes it: date, time, optional fraction, optional offset; a
+# date alone is no time (it would read as midnight UTC, hours before the session)
 _ISO = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?$"
 )
 
 

@@ -41,3 +41,17 @@ def test_grid_writers_need_the_spot_coordinate() -> None:
         frames.strike_flow_to_payload(flow.rename(strike="k"))
     with pytest.raises(SchemaError, match=r"needs an xarray\.DataArray or Dataset, got DataFrame"):
         frames.strike_flow_to_payload(pd.DataFrame())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["2026-09-18", "2026-09-18Z", "20260918T14:45"])
+def test_an_as_of_without_a_time_of_day_is_refused(value: str) -> None:
+    # a date alone read as midnight UTC: hours before the session, and never what a server means
+    from flowframe.frames.checks import read_timestamp
+
+    with pytest.raises(
+        ff.SchemaError, match=rf"snapshot field 'as_of' is not an ISO-8601 time: '{value}'"
+    ):
+        read_timestamp({"as_of": value}, "as_of", "snapshot")
+    assert read_timestamp({"as_of": "2026-09-18T14:45Z"}, "as_of", "snapshot") == pd.Timestamp(
+        "2026-09-18 14:45", tz="UTC"
+    )
