@@ -710,7 +710,7 @@ class BaseClient:
         ``content`` is the body as read and scrubbed. A 2xx whose body is the API's error
         shape is an error like the status it stands for (:func:`error_status`).
         """
-        self._note_response(response)
+        self._note_response(response)  # again: harmless, the fold keeps the lowest
         status = response.status_code
         if response.is_success:
             if raw:

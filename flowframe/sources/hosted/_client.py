@@ -183,6 +183,9 @@ class FlashAlpha(BaseClient, EndpointMethods[Payload]):
         response = self._client.send(sent, stream=True)
         try:
             self._clean(response)
+            # the quota headers count even when the body then runs past the cap or the
+            # deadline: the server has spent the request
+            self._note_response(response)
             content = read_body(
                 response, limit=self.max_response_bytes, deadline=deadline, path=request.path
             )
@@ -301,6 +304,7 @@ class AsyncFlashAlpha(BaseClient, EndpointMethods[Awaitable[Payload]]):
         response = await self._client.send(sent, stream=True)
         try:
             self._clean(response)
+            self._note_response(response)  # counts even if the body then fails (see sync)
             content = await aread_body(
                 response, limit=self.max_response_bytes, deadline=deadline, path=request.path
             )

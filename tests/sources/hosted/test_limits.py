@@ -354,3 +354,31 @@ def test_real_bodies_are_not_errors(make_client: Any, body: dict[str, Any]) -> N
     client = make_client(httpx.Response(200, json=body))
     assert client.get_snapshot("SPY") == body
     assert client.get_raw("snapshot", "SPY") == httpx.Response(200, json=body).content
+
+
+QUOTA_HEADERS = [
+    (b"X-RateLimit-Limit", b"10000"),
+    (b"X-RateLimit-Remaining", b"9876"),
+    (b"X-RateLimit-Reset", b"2026-09-19T00:00:00Z"),
+]
+
+
+def quota_bomb(head: bytes) -> list[Piece]:
+    """A gzip bomb whose headers state the quota: the request was spent all the same."""
+    return [response(bomb_bytes(), headers=[(b"Content-Encoding", b"gzip"), *QUOTA_HEADERS])]
+
+
+def test_the_quota_counts_an_answer_whose_body_is_refused() -> None:
+    with RawServer(quota_bomb) as server, client_for(server.url, max_response_bytes=10**6) as c:
+        with pytest.raises(ff.ResponseTooLargeError):
+            c.get_series("SPY")
+        assert c.quota is not None and (c.quota.limit, c.quota.remaining) == (10000, 9876)
+
+
+@pytest.mark.asyncio
+async def test_the_quota_counts_an_answer_whose_body_is_refused_async() -> None:
+    with RawServer(quota_bomb) as server:
+        async with ff.AsyncFlashAlpha(KEY, base_url=server.url, max_response_bytes=10**6) as c:
+            with pytest.raises(ff.ResponseTooLargeError):
+                await c.get_series("SPY")
+            assert c.quota is not None and c.quota.remaining == 9876
