@@ -72,6 +72,7 @@ if TYPE_CHECKING:
         plot_reliability,
         plot_series,
     )
+    from flowframe.research.sessions import sessions
     from flowframe.sources.engine import calibration as calibration
     from flowframe.sources.engine.clock import SessionClock
     from flowframe.sources.engine.core import EngineConfig
@@ -131,6 +132,7 @@ _LAZY: dict[str, str] = {
     "SampleSource": "flowframe.sources.samples",
     "SessionClock": "flowframe.sources.engine.clock",
     "Store": "flowframe.store",
+    "sessions": "flowframe.research",
     "Simulated": "flowframe.sources.engine.simulated",
 }
 # submodules reachable as attributes (``ff.live.Dashboard``, ``from flowframe import calibration``)
@@ -193,6 +195,7 @@ __all__ = [
     "rolling_flow",
     "rolling_flows",
     "series",
+    "sessions",
     "sign_flips",
     "snapshot",
     "snapshots_frame",

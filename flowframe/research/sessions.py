@@ -1,0 +1,454 @@
+"""Many sessions and symbols as one labelled cube: :func:`sessions`.
+
+Each (session, symbol) pair is one task: build that day's source, load its hedge-flow (calls,
+puts, all) and its series for the whole session, and lay them on a grid of minutes since the
+open. Tasks run on Dask: the threaded scheduler by default, a two-process
+``distributed.LocalCluster`` with ``parallel=True``, or the caller's ``distributed.Client``.
+Dask, distributed and tqdm are imported inside the functions that use them (DESIGN.md: they
+load on first use).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from flowframe import _params
+from flowframe._session import early_close, is_session_day, session_bounds, session_minutes
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from flowframe.sources.base import Source
+    from flowframe.store import Store
+
+__all__ = ["HEDGE_VARIABLES", "SERIES_VARIABLES", "VARIABLE_UNITS", "sessions"]
+
+#: Bar sizes :func:`sessions` accepts, in minutes (30-second bars have no whole-minute label).
+BAR_MINUTES: Final = {"1m": 1, "5m": 5, "15m": 15}
+#: Minutes in a regular session (09:30-16:00 ET); the ``minute`` axis always spans it.
+FULL_SESSION: Final = 390
+
+#: Hedge-flow variables: the per-bar values of each leg (``side="split"``).
+HEDGE_VARIABLES: Final = ("hedge_all", "hedge_calls", "hedge_puts")
+_HEDGE_COLUMNS: Final = {"hedge_all": "bar", "hedge_calls": "calls_bar", "hedge_puts": "puts_bar"}
+#: Series variables: the numeric (float64) fields of :func:`flowframe.series`, in its order.
+SERIES_VARIABLES: Final = (
+    "spot",
+    "net_gex",
+    "net_dex",
+    "gamma_flip",
+    "call_wall",
+    "put_wall",
+    "magnet",
+    "pin_score",
+    "pin_probability_pct",
+    "atm_iv",
+    "charm_dollars_per_hour",
+    "hedge_flow_call_cumulative",
+    "hedge_flow_put_cumulative",
+    "hedge_flow_cumulative_all",
+)
+_PRICE: Final = "USD (underlying price)"
+_FLOW_BAR: Final = "USD (signed dealer hedge delta-dollars per bar, + = dealers buy)"
+# (no word "since" in a unit: xarray/CF readers would decode the variable as time)
+_FLOW_CUM: Final = "USD (signed dealer hedge delta-dollars, cumulative from the open)"
+#: ``attrs["units"]`` of every variable.
+VARIABLE_UNITS: Final = {
+    "hedge_all": _FLOW_BAR,
+    "hedge_calls": _FLOW_BAR,
+    "hedge_puts": _FLOW_BAR,
+    "spot": _PRICE,
+    "net_gex": "USD per 1% move (dealer gamma exposure)",
+    "net_dex": "USD (dealer delta exposure)",
+    "gamma_flip": _PRICE,
+    "call_wall": _PRICE,
+    "put_wall": _PRICE,
+    "magnet": _PRICE,
+    "pin_score": "score from 0 to 100",
+    "pin_probability_pct": "percent (0-100)",
+    "atm_iv": "decimal fraction (0.123 = 12.3%)",
+    "charm_dollars_per_hour": "USD of delta per hour (dealer charm)",
+    "hedge_flow_call_cumulative": _FLOW_CUM,
+    "hedge_flow_put_cumulative": _FLOW_CUM,
+    "hedge_flow_cumulative_all": _FLOW_CUM,
+}
+_ALL_VARIABLES: Final = HEDGE_VARIABLES + SERIES_VARIABLES
+#: How a session shorter than the regular one is laid on the ``minute`` axis.
+PADDING: Final = "NaN after the close: an early-close session (210 minutes) is NaN-padded to 390"
+
+SourceSpec = int | Callable[[dt.date], Any]
+
+
+def _result_name(bar: str) -> str:
+    return f"sessions-{bar}"
+
+
+def _describe(source: object) -> str:
+    """Name a source spec for attrs and cache params (stable across processes)."""
+    if isinstance(source, int):
+        return f"Simulated(seed={source})"
+    if _is_store(source):
+        return f"Store({str(source.path)!r})"  # type: ignore[attr-defined]
+    func = getattr(source, "func", None)  # functools.partial
+    if func is not None:
+        args = ", ".join(repr(a) for a in getattr(source, "args", ()))
+        return f"{_describe(func)}({args})"
+    module = getattr(source, "__module__", None) or type(source).__module__
+    qualname = getattr(source, "__qualname__", None) or type(source).__qualname__
+    return f"{module}:{qualname}"
+
+
+def _is_store(obj: object) -> bool:
+    from flowframe.store import Store
+
+    return isinstance(obj, Store)
+
+
+def _source_for(spec: Any, symbol: str, day: dt.date) -> Source:
+    """Build the source one task reads: seed, callable ``date -> source`` or a Store."""
+    close = session_bounds(day)[1]
+    if isinstance(spec, int):
+        from flowframe.sources.engine.simulated import Simulated
+
+        return Simulated(seed=spec, date=day, now=close)
+    if _is_store(spec):
+        from flowframe.sources.engine.local import Local
+
+        return Local.from_market(spec.read_market(symbol, day), now=close)
+    src: Source = spec(day)
+    return src
+
+
+def session_task(spec: Any, symbol: str, date: str, bar: str) -> xr.Dataset:
+    """Compute one (session, symbol) pair on the ``minute`` grid (the unit of work).
+
+    Parameters
+    ----------
+    spec : int, callable or Store
+        The ``source`` given to :func:`sessions`.
+    symbol : str
+        The symbol (validated).
+    date : str
+        The session date, ISO ``YYYY-MM-DD`` (a session day).
+    bar : {"1m", "5m", "15m"}
+        Bar size.
+
+    Returns
+    -------
+    xarray.Dataset
+        Every variable of :data:`HEDGE_VARIABLES` and :data:`SERIES_VARIABLES`, float64 on
+        dim ``minute`` (int64, minutes since the open of each bar's start, ``0`` to
+        ``390 - step``), NaN where the session has no bar (after an early close); units in
+        each variable's attrs.
+    """
+    from flowframe.frames.loaders import hedge_flow, series
+
+    day = dt.date.fromisoformat(date)
+    step = BAR_MINUTES[bar]
+    minutes = session_minutes(day)
+    opening = session_bounds(day)[0]
+    src = _source_for(spec, symbol, day)
+    flow = hedge_flow(symbol, side="split", bar=bar, minutes=minutes, source=src)
+    table = series(symbol, bar=bar, minutes=minutes, source=src)
+    grid = np.arange(0, FULL_SESSION, step, dtype=np.int64)
+
+    def on_grid(frame: pd.DataFrame, column: str) -> np.ndarray:
+        since = (pd.DatetimeIndex(frame.index) - opening) // pd.Timedelta(minutes=1)
+        values = pd.Series(frame[column].to_numpy(dtype=np.float64), index=np.asarray(since))
+        out: np.ndarray = values.reindex(grid).to_numpy(dtype=np.float64)
+        return out
+
+    data: dict[str, tuple[str, np.ndarray, dict[str, str]]] = {}
+    for name, column in _HEDGE_COLUMNS.items():
+        data[name] = ("minute", on_grid(flow, column), {"units": VARIABLE_UNITS[name]})
+    for name in SERIES_VARIABLES:
+        data[name] = ("minute", on_grid(table, name), {"units": VARIABLE_UNITS[name]})
+    return xr.Dataset(
+        data,
+        coords={"minute": grid},
+        attrs={"symbol": symbol, "date": date, "bar_size": bar, "session_minutes": minutes},
+    )
+
+
+def _dates(dates: object) -> list[dt.date]:
+    items: Iterable[object]
+    if isinstance(dates, str | dt.date | pd.Timestamp):
+        items = [dates]
+    elif isinstance(dates, Iterable):
+        items = dates
+    else:
+        raise ValueError(f"dates={dates!r} is not allowed; use a date or a sequence of dates")
+    days: list[dt.date] = []
+    for item in items:
+        try:
+            stamp = pd.Timestamp(item)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as err:
+            raise ValueError(
+                f"dates: {item!r} is not a date; use 'YYYY-MM-DD', datetime.date or Timestamp"
+            ) from err
+        day = stamp.date()
+        if not is_session_day(day):
+            raise ValueError(
+                f"dates: {day.isoformat()} has no session (weekend or exchange holiday); "
+                "use session days only"
+            )
+        days.append(day)
+    if not days:
+        raise ValueError("dates is empty; give at least one session day")
+    if len(set(days)) != len(days):
+        raise ValueError(f"dates has duplicates: {[d.isoformat() for d in days]}")
+    return days
+
+
+def _symbols(symbols: object) -> list[str]:
+    items = [symbols] if isinstance(symbols, str) else symbols
+    if not isinstance(items, Iterable):
+        raise ValueError(f"symbols={symbols!r} is not allowed; use a str or a sequence of str")
+    out = [_params.validate_symbol(s) for s in items]
+    if not out:
+        raise ValueError("symbols is empty; give at least one symbol")
+    if len(set(out)) != len(out):
+        raise ValueError(f"symbols has duplicates: {out}")
+    return out
+
+
+def _fields(fields: Sequence[str] | None) -> list[str]:
+    if fields is None:
+        return list(_ALL_VARIABLES)
+    wanted = [fields] if isinstance(fields, str) else list(fields)
+    unknown = [f for f in wanted if f not in _ALL_VARIABLES]
+    if unknown or not wanted:
+        raise ValueError(
+            f"fields={wanted!r} is not allowed: {unknown or 'empty'}; "
+            f"use a non-empty subset of {list(_ALL_VARIABLES)}"
+        )
+    return wanted
+
+
+def _cached(store: Store, name: str, symbol: str, day: dt.date, params: Mapping[str, Any]) -> bool:
+    try:
+        manifest = store.manifest("results", symbol, day, name=name)
+    except FileNotFoundError:
+        return False
+    return manifest.get("params") == dict(params) and manifest.get("type") == "Dataset"
+
+
+def _run(
+    tasks: list[tuple[str, dt.date]],
+    spec: Any,
+    bar: str,
+    parallel: bool,
+    client: Client | None,
+    progress: bool,
+) -> list[xr.Dataset]:
+    """Run one task per (symbol, date) on Dask; results in the order of ``tasks``."""
+    import dask as _dask
+
+    dask: Any = _dask  # dask and distributed are untyped: keep their calls out of strict mypy
+
+    def delayed() -> list[Any]:
+        task = dask.delayed(session_task, pure=False)
+        return [task(spec, sym, day.isoformat(), bar) for sym, day in tasks]
+
+    if client is None and not parallel:
+        # the threaded scheduler, unless the caller set another one in dask.config
+        # (dask.config.set(scheduler="synchronous") runs the tasks one by one, in order)
+        scheduler = dask.config.get("scheduler", None) or "threads"
+        if not progress:
+            return list(dask.compute(*delayed(), scheduler=scheduler))
+        from dask.callbacks import Callback
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]
+
+        with tqdm(total=len(tasks), desc="sessions") as bar_:
+
+            class _Tick(Callback):
+                def _posttask(self, *args: object) -> None:
+                    bar_.update(1)
+
+            tick: Any = _Tick
+            with tick():
+                return list(dask.compute(*delayed(), scheduler=scheduler))
+
+    import distributed as _distributed
+
+    dist: Any = _distributed
+
+    def on(user: Any) -> list[xr.Dataset]:
+        futures = user.compute(delayed())
+        if progress:
+            from tqdm.auto import tqdm
+
+            with tqdm(total=len(futures), desc="sessions") as bar_:
+                for _ in dist.as_completed(futures):
+                    bar_.update(1)
+        gathered: list[xr.Dataset] = user.gather(futures)
+        return gathered
+
+    if client is not None:
+        return on(client)
+    with (
+        dist.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        dist.Client(cluster) as own,
+    ):
+        return on(own)
+
+
+def sessions(
+    symbols: str | Sequence[str],
+    dates: object,
+    *,
+    source: SourceSpec | Store,
+    bar: str = "1m",
+    fields: Sequence[str] | None = None,
+    store: Store | None = None,
+    parallel: bool = False,
+    client: Client | None = None,
+    progress: bool | None = None,
+) -> xr.Dataset:
+    """Load hedge-flow and series for many sessions and symbols as one Dataset.
+
+    Each (session, symbol) pair is one Dask task that builds that day's source, loads
+    :func:`flowframe.hedge_flow` (``side="split"``) and :func:`flowframe.series` over the
+    whole session, and lays the bars on a grid of minutes since the open.
+
+    Parameters
+    ----------
+    symbols : str or sequence of str
+        Symbols (trimmed and upper-cased; no duplicates).
+    dates : date-like or sequence of date-like
+        Session dates (``"YYYY-MM-DD"``, ``datetime.date`` or ``pandas.Timestamp``), ET, in
+        the order wanted on the ``session`` axis. A date without a session on the exchange
+        calendar (weekend, holiday) raises ``ValueError`` naming it: nothing is skipped
+        silently.
+    source : int, callable or Store
+        Where each session comes from. An int is a seed: ``ff.Simulated(seed=source,
+        date=d, now=<d's close>)``. A callable ``date -> source`` (a ``datetime.date`` in,
+        anything with the six endpoint methods out, clock at or after the close) is called
+        once per task, so it must be picklable (a module-level function or a
+        ``functools.partial`` of one) for a cluster. An ``ff.Store`` holding markets gives
+        ``ff.Local.from_market(store.read_market(symbol, d), now=<d's close>)``.
+    bar : {"1m", "5m", "15m"}, default "1m"
+        Bar size.
+    fields : sequence of str, optional
+        Variables to keep (default: all of :data:`HEDGE_VARIABLES` then
+        :data:`SERIES_VARIABLES`).
+    store : Store, optional
+        Cache: each pair is written with ``store.write_result(name=f"sessions-{bar}", ...)``
+        (params ``{"bar", "source"}``, all variables, whatever ``fields``) and read back on
+        later calls with the same params instead of being computed.
+    parallel : bool, default False
+        Run on a fresh ``distributed.LocalCluster`` (2 worker processes, 1 thread each,
+        bound to 127.0.0.1, no dashboard), closed afterwards. False: Dask's threaded
+        scheduler, or the scheduler set with ``dask.config.set(scheduler=...)``
+        (``"synchronous"`` runs the tasks one by one).
+    client : distributed.Client, optional
+        Run on this client instead (it is left open). Overrides ``parallel``.
+    progress : bool, optional
+        Show a ``tqdm.auto`` bar of finished tasks; default: only for more than 8 tasks to
+        compute (cached pairs are not counted).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``session`` (``datetime64[ns]``, the dates at midnight, naive: ET session
+        dates), ``symbol`` (str), ``minute`` (int64: minutes since the open at each bar's
+        start, ``0, step, ..., 390 - step``). Variables, float64 on ``(session, symbol,
+        minute)``, each with ``attrs["units"]``: ``hedge_all``, ``hedge_calls``,
+        ``hedge_puts`` (the per-bar hedge values of each leg) and the numeric series fields
+        (``spot``, ``net_gex``, ``gamma_flip``, ...). ``regime`` and ``gamma_flip_status``
+        (labels) are left out. A session shorter than 390 minutes (an early close, 210) is
+        NaN after its close. ``attrs`` (str / int only): ``bar_size``, ``source``,
+        ``padding``, ``early_close_sessions`` (comma-separated ISO dates, ``""`` if none).
+        A cached result is identical to a computed one.
+
+    Raises
+    ------
+    ValueError
+        A symbol, date, ``bar``, ``fields`` or ``source`` that is not allowed (the message
+        names it and what is allowed); raised before any task runs.
+
+    Examples
+    --------
+    >>> from flowframe.research import sessions  # also ``ff.sessions``
+    >>> ds = sessions("SPY", ["2026-11-27"], source=0, fields=["spot"], progress=False)
+    >>> dict(ds.sizes), ds.attrs["early_close_sessions"]
+    ({'session': 1, 'symbol': 1, 'minute': 390}, '2026-11-27')
+    >>> bool(ds["spot"].isel(minute=209).notnull()), bool(ds["spot"].isel(minute=210).isnull())
+    (True, True)
+    """
+    syms = _symbols(symbols)
+    days = _dates(dates)
+    bar = _params.validate_choice(bar, tuple(BAR_MINUTES), "bar")
+    keep = _fields(fields)
+    if isinstance(source, bool) or not (
+        isinstance(source, int) or callable(source) or _is_store(source)
+    ):
+        raise ValueError(
+            f"source={source!r} is not allowed; use an int seed, a callable date -> source, "
+            "or an ff.Store holding markets"
+        )
+    if store is not None and not _is_store(store):
+        raise ValueError(f"store={store!r} is not allowed; use an ff.Store or None")
+    name = _result_name(bar)
+    described = _describe(source)
+    params = {"bar": bar, "source": described}
+    pairs = [(sym, day) for day in days for sym in syms]
+    hits = (
+        {p for p in pairs if _cached(store, name, p[0], p[1], params)}
+        if store is not None
+        else set()
+    )
+    todo = [p for p in pairs if p not in hits]
+    show = len(todo) > 8 if progress is None else bool(progress)
+    done: dict[tuple[str, dt.date], xr.Dataset] = {}
+    if todo:
+        for pair, result in zip(todo, _run(todo, source, bar, parallel, client, show), strict=True):
+            done[pair] = result
+            if store is not None:
+                store.write_result(
+                    result,
+                    name=name,
+                    symbol=pair[0],
+                    date=pair[1],
+                    params=params,
+                    source=described,
+                )
+    for pair in hits:
+        assert store is not None
+        cached = store.read_result(name, symbol=pair[0], date=pair[1])
+        assert isinstance(cached, xr.Dataset)
+        done[pair] = cached
+    grid = done[pairs[0]]["minute"].to_numpy()
+    variables: dict[str, tuple[tuple[str, str, str], np.ndarray, dict[str, str]]] = {}
+    for var in keep:
+        cube = np.stack(
+            [np.stack([done[(s, d)][var].to_numpy() for s in syms]) for d in days]
+        ).astype(np.float64)
+        variables[var] = (("session", "symbol", "minute"), cube, {"units": VARIABLE_UNITS[var]})
+    early = [d.isoformat() for d in days if early_close(d) is not None]
+    return xr.Dataset(
+        variables,
+        coords={
+            "session": np.array([np.datetime64(d.isoformat(), "ns") for d in days]),
+            "symbol": np.array(syms, dtype=str),
+            "minute": grid.astype(np.int64),
+        },
+        attrs={
+            "bar_size": bar,
+            "source": described,
+            "padding": PADDING,
+            "early_close_sessions": ",".join(early),
+        },
+    )
