@@ -19,6 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from flowframe import _params
+from flowframe._constants import SERIES_FLOAT_COLUMNS
 from flowframe._session import early_close, is_session_day, session_bounds, session_minutes
 
 if TYPE_CHECKING:
@@ -38,22 +39,7 @@ FULL_SESSION: Final = 390
 HEDGE_VARIABLES: Final = ("hedge_all", "hedge_calls", "hedge_puts")
 _HEDGE_COLUMNS: Final = {"hedge_all": "bar", "hedge_calls": "calls_bar", "hedge_puts": "puts_bar"}
 #: Series variables: the numeric (float64) fields of :func:`flowframe.series`, in its order.
-SERIES_VARIABLES: Final = (
-    "spot",
-    "net_gex",
-    "net_dex",
-    "gamma_flip",
-    "call_wall",
-    "put_wall",
-    "magnet",
-    "pin_score",
-    "pin_probability_pct",
-    "atm_iv",
-    "charm_dollars_per_hour",
-    "hedge_flow_call_cumulative",
-    "hedge_flow_put_cumulative",
-    "hedge_flow_cumulative_all",
-)
+SERIES_VARIABLES: Final = SERIES_FLOAT_COLUMNS
 _PRICE: Final = "USD (underlying price)"
 _FLOW_BAR: Final = "USD (signed dealer hedge delta-dollars per bar, + = dealers buy)"
 # (no word "since" in a unit: xarray/CF readers would decode the variable as time)
