@@ -72,6 +72,8 @@ if TYPE_CHECKING:
         plot_reliability,
         plot_series,
     )
+    from flowframe.research.record import Recording, record
+    from flowframe.research.replay import Replay, ReplayError
     from flowframe.research.sessions import sessions
     from flowframe.sources.engine import calibration as calibration
     from flowframe.sources.engine.clock import SessionClock
@@ -133,6 +135,10 @@ _LAZY: dict[str, str] = {
     "SessionClock": "flowframe.sources.engine.clock",
     "Store": "flowframe.store",
     "sessions": "flowframe.research",
+    "Recording": "flowframe.research.record",
+    "record": "flowframe.research.record",
+    "Replay": "flowframe.research.replay",
+    "ReplayError": "flowframe.research.replay",
     "Simulated": "flowframe.sources.engine.simulated",
 }
 # submodules reachable as attributes (``ff.live.Dashboard``, ``from flowframe import calibration``)
@@ -159,6 +165,9 @@ __all__ = [
     "NotFoundError",
     "Quota",
     "RateLimitError",
+    "Recording",
+    "Replay",
+    "ReplayError",
     "ResponseTooLargeError",
     "SampleSource",
     "SchemaError",
@@ -191,6 +200,7 @@ __all__ = [
     "read_databento",
     "read_polygon",
     "read_tape",
+    "record",
     "resample_flow",
     "rolling_flow",
     "rolling_flows",

@@ -98,11 +98,14 @@ class _State:
 class FakeAPI:
     """The fake server; use it as a context manager."""
 
-    def __init__(self, *, key: str = KEY, limit: int | str = 2500) -> None:
+    def __init__(self, *, key: str = KEY, limit: int | str = 2500, source: Any = None) -> None:
         self.key = key
         self.limit = limit
         self.state = _State()
         self.sample = SampleSource(seed=7, date="2026-09-18", now="13:12")
+        # a local source with ``at(now)`` answers every route at ``self.now`` instead
+        self.source = source
+        self.now: Any = source.clock.now() if source is not None else None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -149,6 +152,8 @@ class FakeAPI:
         rest = path[len(PREFIX) :].split("/", 1)
         symbol = unquote(rest[1]) if len(rest) > 1 else None
         q = {k: v[-1] for k, v in query.items()}
+        if self.source is not None:
+            return self._from_source(endpoint, symbol, q)
         if endpoint == "snapshot":
             if symbol == "ZZZZ":
                 return 404, fixture("error_404_symbol.json")
@@ -195,6 +200,29 @@ class FakeAPI:
             )
         return 404, {"error": "not_found", "message": f"no route {path}"}
 
+    def _from_source(self, endpoint: str, symbol: str | None, q: dict[str, str]) -> tuple[int, Any]:
+        """Answer from ``self.source`` at ``self.now`` (a moving session for recorders)."""
+        from flowframe.errors import APIStatusError
+
+        kwargs: dict[str, Any] = {k: int(v) if k in ("minutes", "n") else v for k, v in q.items()}
+        method = {
+            "snapshot": "get_snapshot",
+            "series": "get_series",
+            "hedge-flow": "get_hedge_flow",
+            "heatmap": "get_heatmap",
+            "strike-flow": "get_strike_flow",
+            "leaderboard": "get_leaderboard",
+        }.get(endpoint)
+        if method is None:
+            return 404, {"error": "not_found", "message": f"no route {endpoint}"}
+        src = self.source.at(self.now)
+        try:
+            if endpoint == "leaderboard":
+                return 200, getattr(src, method)(**kwargs)
+            return 200, getattr(src, method)(symbol, **kwargs)
+        except APIStatusError as exc:
+            return int(exc.status_code), exc.body
+
 
 def _endpoint(path: str) -> str:
     if not path.startswith(PREFIX):
@@ -205,6 +233,9 @@ def _endpoint(path: str) -> str:
 class _Handler(BaseHTTPRequestHandler):
     api: FakeAPI
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK hold the body back 40 ms on every keep-alive request
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # silence stderr
         pass

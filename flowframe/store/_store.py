@@ -547,7 +547,12 @@ class Store:
         return found
 
     def append_bodies(
-        self, records: Iterable[Mapping[str, Any]], *, symbol: str | None, date: object
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        symbol: str | None,
+        date: object,
+        sync: bool = True,
     ) -> int:
         """Append recorded hosted bodies; records already held are skipped.
 
@@ -571,6 +576,11 @@ class Store:
             The symbol; None for market-wide bodies (the leaderboard).
         date : str, datetime.date or pandas.Timestamp
             The session date.
+        sync : bool, default True
+            fsync the file and the manifest before returning. False leaves that to the
+            system (or to :meth:`sync_bodies`): every record is still flushed, so it
+            survives the writer being killed, though not a power cut. A recorder appends
+            each body as it arrives with ``sync=False`` and syncs once a cycle.
 
         Returns
         -------
@@ -621,7 +631,8 @@ class Store:
                     found.sha256 = _bodies.chain(found.sha256, line)
                     found.size += len(member)
                     written += 1
-                os.fsync(f.fileno())
+                if sync:
+                    os.fsync(f.fileno())
             found.good = found.size
             stat = path.stat()
             self._scans[path] = (stat.st_size, stat.st_mtime_ns, found)
@@ -629,8 +640,24 @@ class Store:
             manifest["files"][path.name] = {"bytes": stat.st_size, "sha256": found.sha256}
         manifest["sha256"] = _layout.files_digest(manifest["files"])
         manifest["updated"] = _layout.now_z()
-        _layout.atomic_write(part / MANIFEST, _layout.json_bytes(manifest))
+        _layout.atomic_write(part / MANIFEST, _layout.json_bytes(manifest), sync=sync)
         return written
+
+    def sync_bodies(self, *, symbol: str | None, date: object) -> None:
+        """Flush a bodies partition's files and manifest to disk (fsync).
+
+        For a writer that appended with ``append_bodies(sync=False)``.
+        """
+        part = self._dir("bodies", date, symbol)
+        if not part.is_dir():
+            return
+        for path in sorted(part.iterdir()):
+            if path.is_file() and not path.name.startswith("."):
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
 
     def read_bodies(
         self, symbol: str | None, date: object, endpoint: str | None = None
