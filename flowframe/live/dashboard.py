@@ -11,7 +11,8 @@ and renders its :class:`~flowframe.live.contract.LiveData` in the panels of
     heatmap       strike x time of the chosen metric (raw or per-bar delta), spot path
     leaderboard   the ranked universe; choosing a symbol points the dashboard at it
     alert log     newest first
-    status line   source, session clock, last/next poll, quota, last error, tick counter
+    status line   source, session clock, last/next poll, quota, last error, bodies recorded,
+                  tick counter
 
 State
 -----
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -58,6 +60,7 @@ from flowframe.live.panels import (
 from flowframe.live.poller import Poller
 from flowframe.sources.base import Source
 from flowframe.sources.default import connect
+from flowframe.store import Store
 
 # ipywidgets ships no type hints: reach it through Any, so that mypy --strict accepts calls
 W: Any = ipywidgets
@@ -123,6 +126,13 @@ class Dashboard(W.VBox):  # type: ignore[misc]
         ``gex, dex, vex, chex, oi`` or ``signed_flow``.
     bar : str, default "1m"
         Bar size of the series and hedge-flow: ``30s, 1m, 5m, 15m``.
+    record_to : Store, str or os.PathLike, optional
+        Record every body polled in this :class:`~flowframe.Store` (a path is opened as
+        ``ff.Store(path)``), for :class:`~flowframe.Replay` to play the session again; passed
+        to the poller (see :class:`~flowframe.live.poller.Poller`). The status line then
+        shows ``recorded N`` (and how many records could not be written). A record that
+        cannot be written never stops the polling: it is listed in :attr:`errors` as a
+        ``"record"`` error.
     **poller_options
         Passed to the :class:`~flowframe.live.poller.Poller` (``leaderboard_every``,
         ``sleep``, ``now``, ``plan``, ...).
@@ -158,6 +168,10 @@ class Dashboard(W.VBox):  # type: ignore[misc]
     >>> dash.refresh()
     >>> dash.status.ticks, dash.data.series.attrs["symbol"]
     (1, 'SPY')
+
+    Record what it polls:
+
+    >>> dash = ff.live.Dashboard("SPY", src, record_to=ff.Store("flow"))  # doctest: +SKIP
     """
 
     # the dashboard's state, held once (not synced: no front end reads them)
@@ -178,6 +192,7 @@ class Dashboard(W.VBox):  # type: ignore[misc]
         interval: float | None = None,
         heatmap_metric: str = "gex",
         bar: str = "1m",
+        record_to: Store | str | os.PathLike[str] | None = None,
         **poller_options: Any,
     ):
         symbol = _params.validate_symbol(symbol)
@@ -200,7 +215,12 @@ class Dashboard(W.VBox):  # type: ignore[misc]
         self._deferred = 0  # > 0 while refresh() runs a cycle: render once, after it
         self._pending = False  # a render is scheduled on the event loop
         self.poller = Poller(
-            self.source, symbol, heatmap_metric=heatmap_metric, bar=bar, **poller_options
+            self.source,
+            symbol,
+            heatmap_metric=heatmap_metric,
+            bar=bar,
+            record_to=record_to,
+            **poller_options,
         )
         self.poller.on_update(lambda data: self._schedule_render())
         self.poller.on_alert(self._alerted)
@@ -536,8 +556,18 @@ class Dashboard(W.VBox):  # type: ignore[misc]
             self.poller.status,
             errors=len(self.errors),
             running=not self.paused,
-            note=self._note,
+            note=self._status_note(),
         )
+
+    def _status_note(self) -> str | None:
+        """Return the status line's note: a value refused, and the bodies recorded."""
+        notes = [self._note] if self._note else []
+        if self.poller.record_to is not None:
+            extra = self.poller.status.extra
+            recorded = f"recorded {extra.get('recorded', 0)}"
+            failed = extra.get("record_errors", 0)
+            notes.append(f"{recorded}, {failed} not written" if failed else recorded)
+        return "; ".join(notes) or None
 
     def _start(self) -> None:
         started = not self.poller.running

@@ -74,19 +74,63 @@ order registered, before the next cycle; by :meth:`Poller.cycle` as a task on th
 running in this thread (a notebook's), or else run to its end before ``cycle()`` returns. A
 callback that raises (or whose awaitable raises) is recorded in :attr:`Poller.errors` as a
 ``"callback"`` error and polling goes on.
+
+Recording (``record_to=``)
+--------------------------
+With ``record_to`` set (an :class:`~flowframe.Store`, or a path opened as one), every body a
+cycle receives is appended to the store as a recorded body (``flowframe/store/LAYOUT.md``,
+"Recorded bodies"), so :class:`~flowframe.Replay` can play the session again:
+
+- one record per answer: ``endpoint`` (``series``, ``heatmap``, ``snapshot``,
+  ``leaderboard``: the source method's route), ``params`` (the request's normalised query
+  parameters, exactly as :func:`flowframe._params.build` gives them: strings, defaults filled
+  in), ``received_at`` (the wall clock, UTC, when the answer arrived), ``status`` 200 and
+  ``body``. A 403 ``tier_restricted`` that turns a panel off is recorded too, once, as
+  ``ff.record`` does: ``status`` 403 and the error body (keyed by its ``received_at``: it has
+  no ``as_of``), so a :class:`~flowframe.Replay` of the recording turns the panel off as the
+  live poller did;
+- ``body`` is the answer's bytes when the source hands over bytes; a source's ``get_*``
+  methods hand over the decoded dict, which is re-encoded with ``orjson``: the same values,
+  not necessarily the server's bytes (spacing, number spelling). Nothing is fetched again
+  for it (no ``get_raw``: that would spend the quota twice);
+- partition: the poller's symbol (``None``, the market-wide partition, for the leaderboard)
+  and the session date (America/New_York) of the body's ``as_of``, else of the poller's
+  clock;
+- every body received is recorded, also in a cycle that then fails (a later request raised,
+  a body does not read) or is discarded (a setting changed meanwhile): the server spent the
+  request, and the body is a true answer at its ``as_of``. Other errors (the source
+  raised: no body of the endpoint) are not recorded. The store skips a body it holds
+  already (same endpoint, params and ``as_of``), so polling a frozen moment twice records
+  it once;
+- when: once per cycle, after its answers are in and it has landed (or failed), before it
+  is booked and the callbacks run; one ``append_bodies`` call per partition (each fsyncs).
+  :meth:`Poller.cycle` writes in this thread; :meth:`Poller.acycle` (and so the run loop) in
+  a worker thread (``asyncio.to_thread``), so the event loop is not held up. A cycle
+  cancelled mid-way writes what it had received before the cancellation goes on;
+- a record that cannot be written (disk full, a store error, a body that cannot be encoded)
+  never stops polling: it is listed in :attr:`Poller.errors` as a ``"record"`` error and
+  counted in ``status.extra["record_errors"]``; ``status.extra["recorded"]`` counts the
+  records written (bodies the store already held not counted).
+
+The API key never reaches a record: the bodies are what the source returned (the hosted
+client scrubs the key from every body) and the params hold only the endpoint's parameters.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import inspect
 import logging
 import math
+import os
+import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
+import orjson
 import pandas as pd
 
 from flowframe import _params
@@ -121,6 +165,7 @@ from flowframe.live.merge import (
 )
 from flowframe.sources.base import Source
 from flowframe.sources.hosted import AsyncFlashAlpha, Quota
+from flowframe.store import Store
 
 # the cadence, merge and alert names were defined here before the split: still importable
 __all__ = [
@@ -147,6 +192,15 @@ WINDOW_MARGIN: Final = 60.0
 CLOSE_TRIES: Final = 8
 #: A body's ``as_of`` further than this from the local clock is not believed.
 _AS_OF_SANITY: Final = pd.Timedelta(days=1)
+#: The route (a recorded body's ``endpoint``) of each source method.
+_ENDPOINTS: Final = {
+    "get_snapshot": "snapshot",
+    "get_series": "series",
+    "get_hedge_flow": "hedge-flow",
+    "get_heatmap": "heatmap",
+    "get_strike_flow": "strike-flow",
+    "get_leaderboard": "leaderboard",
+}
 
 Now = Callable[[], pd.Timestamp]
 Sleep = Callable[[float], Awaitable[Any]]
@@ -166,6 +220,12 @@ class _Call:
 
 
 Fetch = Callable[[_Call], Awaitable[Any]]
+#: One answer of a cycle: the call, the payload (a 403's: its error body), the wall-clock
+#: time it arrived (UTC), the HTTP status (200, or 403 for a panel the plan lacks).
+_Answer = tuple[_Call, Any, pd.Timestamp, int]
+#: Where a body is recorded: its partition (symbol, None for market-wide; session date).
+_Partition = tuple[str | None, dt.date]
+_Write = Callable[[list[_Answer], pd.Timestamp], Awaitable[None]]
 _T = TypeVar("_T")
 _F = TypeVar("_F")
 
@@ -191,10 +251,10 @@ def _is_seconds(value: object) -> bool:
     )
 
 
-def _as_of(payload: Any, now: pd.Timestamp) -> pd.Timestamp | None:
+def _stated_as_of(payload: Any) -> pd.Timestamp | None:
     """Read a body's ``as_of`` as a UTC timestamp (naive reads as UTC); never raises.
 
-    None when it is missing, unreadable, or more than a day from the local clock ``now``.
+    None when it is missing or unreadable.
     """
     text = payload.get("as_of") if isinstance(payload, dict) else None
     if not isinstance(text, str):
@@ -203,11 +263,80 @@ def _as_of(payload: Any, now: pd.Timestamp) -> pd.Timestamp | None:
         stamp: Any = pd.Timestamp(text)
         if not isinstance(stamp, pd.Timestamp) or pd.isna(stamp):  # "NaT" reads as NaT
             return None
-        stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+        utc: pd.Timestamp = (
+            stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+        )
+    except (ValueError, OverflowError):  # OutOfBounds*: a year pandas cannot hold
+        return None
+    return utc
+
+
+def _as_of(payload: Any, now: pd.Timestamp) -> pd.Timestamp | None:
+    """Read a body's ``as_of`` as a UTC timestamp (naive reads as UTC); never raises.
+
+    None when it is missing, unreadable, or more than a day from the local clock ``now``.
+    """
+    stamp = _stated_as_of(payload)
+    if stamp is None:
+        return None
+    try:
         believable = abs(stamp - now) <= _AS_OF_SANITY
     except (ValueError, OverflowError):  # OutOfBounds*: a year pandas cannot hold
         return None
     return stamp if believable else None
+
+
+def _open_store(record_to: object) -> Store | None:
+    """Return the store ``record_to`` names: None, a Store, or a path opened as one."""
+    if record_to is None or isinstance(record_to, Store):
+        return record_to
+    if isinstance(record_to, str | os.PathLike):
+        return Store(record_to)
+    raise TypeError(
+        f"record_to must be None, an ff.Store or a path to one, got {type(record_to).__name__}"
+    )
+
+
+def _body_bytes(payload: Any) -> bytes:
+    """Return a payload as the body's bytes: bytes as given, a decoded body re-encoded."""
+    if isinstance(payload, bytes | bytearray | memoryview):
+        return bytes(payload)
+    if isinstance(payload, str):
+        return payload.encode("utf-8")
+    return orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _record_of(answer: _Answer, now: pd.Timestamp) -> tuple[_Partition, dict[str, Any]]:
+    """Return one answer as a record for ``Store.append_bodies``, with its partition.
+
+    ``now`` (the poller's clock when the cycle was sent) dates a body with no ``as_of``.
+
+    Raises
+    ------
+    Exception
+        The payload cannot be encoded as JSON (recorded as a ``"record"`` error).
+    """
+    call, payload, received_at, status = answer
+    endpoint = _ENDPOINTS[call.method]
+    symbol: str | None = call.args[0] if call.args else None
+    params = _params.build(endpoint, symbol, **call.kwargs).params
+    body = _body_bytes(payload)
+    stated = payload if isinstance(payload, dict) else None
+    if stated is None:
+        try:
+            stated = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            stated = None
+    as_of = _stated_as_of(stated)
+    date = (as_of if as_of is not None else now).tz_convert(ET).date()
+    record = {
+        "endpoint": endpoint,
+        "params": dict(params),
+        "received_at": received_at,
+        "status": status,
+        "body": body,
+    }
+    return (symbol, date), record
 
 
 def _resume_point(held: pd.Timestamp | None, window: pd.Index) -> pd.Timestamp | None:
@@ -305,6 +434,13 @@ class Poller:
         than failing every cycle).
     burst_k : float, default 3.0
         A hedge burst is a bar beyond ``burst_k`` robust sigmas of the session's bars before it.
+    record_to : Store, str or os.PathLike, optional
+        Record every body the poller receives in this :class:`~flowframe.Store` (a path is
+        opened as ``ff.Store(path)``), for :class:`~flowframe.Replay` to play again: one
+        record per answer, with the request's normalised params, appended once per cycle
+        (in a worker thread from :meth:`acycle` and the run loop). A record that cannot be
+        written is listed in :attr:`errors` (kind ``"record"``) and polling goes on. See
+        the module's "Recording". None (the default) records nothing.
 
     Attributes
     ----------
@@ -320,9 +456,13 @@ class Poller:
         (23,400 s) at this interval and :attr:`requests_per_cycle` would cost; ``backoff`` the
         current backoff in seconds; ``extra`` holds ``requests_per_cycle``, ``plan``,
         ``consecutive_failures``, ``disabled`` panels, the loop's ``sleep`` and why it
-        ``stopped``.
+        ``stopped``; with ``record_to``, ``recorded`` (records written to the store, bodies
+        it held already not counted) and ``record_errors`` (records that could not be
+        written), both from 0.
     errors : list of (Timestamp, str, str)
-        The latest errors (time, exception class or ``"callback"``, message).
+        The latest errors (time, exception class, ``"callback"`` or ``"record"``, message).
+    record_to : Store or None
+        The store bodies are recorded in.
     alerts : list of Alert
         The latest alerts.
 
@@ -366,6 +506,13 @@ class Poller:
     >>> poller = Poller(ff.Simulated(now="14:45"), "SPY")  # doctest: +SKIP
     >>> poller.cycle(); poller.data.series.tail()  # doctest: +SKIP
     >>> poller.start()  # in a notebook: polls in the background  # doctest: +SKIP
+
+    Record the session as it is polled, to replay it later:
+
+    >>> store = ff.Store("flow")  # doctest: +SKIP
+    >>> poller = Poller(ff.Simulated(now="14:45"), "SPY", record_to=store)  # doctest: +SKIP
+    >>> poller.cycle(); poller.status.extra["recorded"]  # doctest: +SKIP
+    4
     """
 
     def __init__(
@@ -388,6 +535,7 @@ class Poller:
         offload: bool = True,
         leaderboard_metric: str = "heat",
         burst_k: float = 3.0,
+        record_to: Store | str | os.PathLike[str] | None = None,
     ):
         if leaderboard_every is not None and not _is_positive_int(leaderboard_every):
             raise ValueError(
@@ -467,6 +615,13 @@ class Poller:
         self._landed_sent: pd.Timestamp | None = None  # last landed send, the earlier clock
         self._close_tries = 0
         self._callback_tasks: set[asyncio.Task[None]] = set()
+        # recording: one writer at a time (a worker thread's write may outlive its cycle)
+        self._record_to = _open_store(record_to)
+        self._record_lock = threading.Lock()
+        self._recorded = 0
+        self._record_errors = 0
+        if self._record_to is not None:
+            self.status.extra.update(recorded=0, record_errors=0)
 
     # ------------------------------------------------------------------ settings
 
@@ -479,6 +634,11 @@ class Poller:
     def symbol(self) -> str:
         """The symbol polled."""
         return self._symbol
+
+    @property
+    def record_to(self) -> Store | None:
+        """The store every body received is recorded in (None: nothing is recorded)."""
+        return self._record_to
 
     @property
     def heatmap_metric(self) -> str:
@@ -753,7 +913,7 @@ class Poller:
         """
         if self._async_source:
             raise TypeError(f"{self._name} is an async source: use `await poller.acycle()`")
-        landed, pending = _run_now(self._cycle(self._fetch_here))
+        landed, pending = _run_now(self._cycle(self._fetch_here, self._record_here))
         if pending:
             self._settle_here(pending)
         return landed
@@ -764,7 +924,7 @@ class Poller:
         A sync source is called in a worker thread when ``offload`` is set, so the event loop
         keeps running meanwhile. Async callbacks are awaited before it returns.
         """
-        landed, pending = await self._cycle(self._fetch_awaited)
+        landed, pending = await self._cycle(self._fetch_awaited, self._record_offloaded)
         await self._settle(pending)
         return landed
 
@@ -783,8 +943,51 @@ class Poller:
             payload = await payload
         return payload
 
-    async def _cycle(self, fetch: Fetch) -> tuple[bool, Pending]:
-        """Plan, fetch and land one cycle, then book it; the one cycle of both entry points.
+    async def _record_here(self, answers: list[_Answer], now: pd.Timestamp) -> None:
+        """Record in this thread (never suspends: :meth:`cycle` relies on it)."""
+        self._record(answers, now)
+
+    async def _record_offloaded(self, answers: list[_Answer], now: pd.Timestamp) -> None:
+        """Record in a worker thread, so the event loop runs on while the store writes."""
+        await asyncio.to_thread(self._record, answers, now)
+
+    def _record(self, answers: list[_Answer], now: pd.Timestamp) -> None:
+        """Append a cycle's answers to ``record_to``, one call per partition; never raises.
+
+        A record that cannot be built or written is a ``"record"`` error; the rest are
+        written. Runs in a worker thread from :meth:`acycle`: one write at a time (the lock).
+        """
+        store = self._record_to
+        if store is None or not answers:
+            return
+        with self._record_lock:
+            batches: dict[_Partition, list[dict[str, Any]]] = {}
+            for answer in answers:
+                try:
+                    where, record = _record_of(answer, now)
+                except Exception as exc:  # a body orjson cannot encode
+                    self._record_failed(now, f"{answer[0].panel} body not recorded", 1, exc)
+                    continue
+                batches.setdefault(where, []).append(record)
+            for (symbol, date), records in batches.items():
+                try:
+                    written = store.append_bodies(records, symbol=symbol, date=date)
+                except Exception as exc:  # disk full, a damaged file: polling goes on
+                    what = f"{symbol or 'market-wide'} {date.isoformat()}"
+                    self._record_failed(now, f"{what} bodies not recorded", len(records), exc)
+                    continue
+                self._recorded += written
+                self.status.extra["recorded"] = self._recorded
+
+    def _record_failed(self, now: pd.Timestamp, what: str, count: int, exc: Exception) -> None:
+        self._record_errors += count
+        self.status.extra["record_errors"] = self._record_errors
+        message = f"{what} ({count}): {type(exc).__name__}: {_describe(exc)}"
+        self._errors.append((now, "record", message))
+        logger.warning("flowframe.live: %s", message)
+
+    async def _cycle(self, fetch: Fetch, record: _Write) -> tuple[bool, Pending]:
+        """Plan, fetch and land one cycle, record it, then book it; the cycle of both entry points.
 
         Returns whether it landed, and the awaitables async callbacks gave (awaited by the
         caller: the sync entry point cannot await here).
@@ -797,18 +1000,32 @@ class Poller:
         self._busy = True
         error: Exception | None = None
         alerts: list[Alert] | None = None
+        received: list[_Answer] = []
+        recording = self._record_to is not None
         try:
-            answers: list[tuple[_Call, Any]] = []
-            for call in calls:
-                self.status.requests += 1
-                try:
-                    answers.append((call, await fetch(call)))
-                except TierRestrictedError as exc:
-                    if not self._refused(call, exc):
-                        raise
-            alerts = self._land(generation, now, answers)
-        except Exception as exc:  # the source's or its payloads': recorded, the data stays
-            error = exc
+            try:
+                for call in calls:
+                    self.status.requests += 1
+                    try:
+                        payload = await fetch(call)
+                    except TierRestrictedError as exc:
+                        if not self._refused(call, exc):
+                            raise
+                        if exc.body is not None:  # recorded: a replay turns the panel off too
+                            received.append((call, exc.body, _wall_now(), 403))
+                        continue
+                    received.append((call, payload, _wall_now(), 200))
+                answers = [(c, p) for c, p, _, status in received if status == 200]
+                alerts = self._land(generation, now, answers)
+            except Exception as exc:  # the source's or its payloads': recorded, the data stays
+                error = exc
+            if recording and received:
+                recording = False  # from here on the write is under way: never twice
+                await record(received, now)
+        except BaseException:
+            if recording and received:  # cancelled mid-cycle: keep what the server sent
+                self._record(received, now)
+            raise
         finally:
             self._busy = False
         return self._finish(error, alerts)
