@@ -337,3 +337,52 @@ def test_date_of_a_live_recording_is_the_sessions(tmp_path: Any) -> None:
     assert report.date == dt.date(2026, 9, 18)
     assert report.stopped == "max_cycles=2 reached"
     assert "series" in ENDPOINTS
+
+
+# ---------------------------------------------------------------- under the Dashboard
+
+
+def test_a_recorded_day_replays_under_the_dashboard_at_60x(recorded: Any) -> None:
+    import asyncio
+
+    from flowframe.frames import series_from_payload
+    from flowframe.live import Dashboard
+    from tests.fakes import Wall
+
+    store, _, sim = recorded
+    wall = Wall()
+    clock = ff.SessionClock(dt.date(2026, 9, 18), speed=60.0, start="10:30", wall=wall)
+    day = Replay(store, date=DATE, clock=clock)
+    sleeps: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the run loop's wait moves the wall clock
+        sleeps.append(seconds)
+        wall.t += seconds
+        await asyncio.sleep(0)
+
+    async def main() -> Dashboard:
+        dash = Dashboard("SPY", day, render="png", sleep=sleep, leaderboard_every=None)
+        dash.start()
+        for _ in range(500):
+            if dash.status.ticks >= 8:
+                break
+            await asyncio.sleep(0.01)
+        await dash.astop()
+        return dash
+
+    dash = asyncio.run(main())
+    assert dash.status.ticks >= 8 and dash.errors == []
+    # 30 s of session between cycles is 0.5 s of wall at 60x
+    assert sleeps[:7] == pytest.approx([0.5] * 7)
+    held = dash.data.series
+    assert held is not None
+    last = held.index[-1]
+    at = clock.now()
+    truth = series_from_payload(
+        sim.at(at).get_series("SPY", bar="1m", minutes=390), source=dash.status.source
+    )
+    # what the poller merged from replayed windows is the session up to the replayed moment
+    pd.testing.assert_frame_equal(held, truth.loc[:last], check_exact=True)
+    assert last >= pd.Timestamp(f"{DATE} 10:32", tz=ET)
+    assert dash.data.heatmap is not None and dash.data.snapshot is not None
+    assert set(dash.pngs()) >= {"hedge", "series", "heatmap"}
