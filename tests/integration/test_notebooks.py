@@ -149,12 +149,25 @@ def _hosted_api(nb: Any) -> None:
     assert any("Done:" in str(o.get("text", "")) for o in last.outputs), "reaches the last cell"
 
 
+def _history(nb: Any) -> None:
+    stdout = _stream(nb, "stdout")
+    assert re.search(r"79 cycles, 790 requests, 790 bodies written", _all_text(nb)), "recorded"
+    assert "0 bodies written, 10 already held" in _all_text(nb), "a second run adds nothing"
+    assert "snapshot body byte for byte: True" in stdout, "the replay is the recording"
+    ticks = re.search(r"(\d+) ticks; session clock (\d\d:\d\d) ET", stdout)
+    assert ticks is not None and int(ticks.group(1)) >= 5, "the dashboard ran on the replay"
+    assert re.search(r"from the cache in [\d.]+ s: \d+x faster, identical", stdout)
+    assert "crosses in 20 sessions x 2 symbols" in stdout, "the event study"
+    assert len(_with_mime(nb, "image/png")) >= 4, "three dashboard panels and the study"
+
+
 EXPECTATIONS: dict[str, Callable[[Any], None]] = {
     "01_quickstart.ipynb": _quickstart,
     "02_live_dashboard.ipynb": _live_dashboard,
     "03_session_playbook.ipynb": _playbook,
     "04_research.ipynb": _research,
     "05_hosted_api.ipynb": _hosted_api,
+    "06_history.ipynb": _history,
 }
 
 
@@ -168,6 +181,7 @@ def test_the_tutorials_are_all_there() -> None:
         "03_session_playbook.ipynb",
         "04_research.ipynb",
         "05_hosted_api.ipynb",
+        "06_history.ipynb",
     }
     assert mine <= names
 
