@@ -58,6 +58,8 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "databento": ("flowframe.sources.vendors",),
     "databento_dbn": ("flowframe.sources.vendors",),
     "matplotlib": ("flowframe.plotting", "flowframe.live", "flowframe.cli"),
+    "starlette": ("flowframe.serve",),
+    "uvicorn": ("flowframe.serve", "flowframe.cli"),
 }
 
 

@@ -120,8 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     d.add_argument("--seed", type=int, default=0, help="headline simulation seed")
     d.add_argument("--date", default=None, help="headline session date YYYY-MM-DD")
     from flowframe.cli import record as _record
+    from flowframe.cli import serve as _serve
 
     rec = _record.add_parser(sub)
+    srv = _serve.add_parser(sub)
     c = sub.add_parser("calibrate", help="predicted odds against outcomes over simulated sessions")
     c.add_argument("--sessions", type=int, default=50)
     c.add_argument("--first-seed", type=int, default=0)
@@ -134,9 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         forwarded = ["--sessions", str(args.sessions), "--first-seed", str(args.first_seed)]
         return calibration.main(forwarded + (["--out", args.out] if args.out else []))
-    if args.command == "record":
+    if args.command in ("record", "serve"):
         if lab_args:
             parser.error("options after -- are for flowframe demo's JupyterLab")
+        if args.command == "serve":
+            return _serve.run(args, srv)
         return _record.run(args, rec)
     if lab_args and args.command != "demo":
         parser.error("options after -- are for flowframe demo's JupyterLab")
