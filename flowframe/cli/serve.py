@@ -93,7 +93,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(f"--port {args.port} is not a TCP port (1-65535)")
     try:
         from flowframe.serve import Keys, app
-        from flowframe.serve._server import run as serve
+        from flowframe.serve import run as serve
     except ImportError as exc:
         print(
             f"flowframe serve needs the serve extra ({exc.name} is missing): "

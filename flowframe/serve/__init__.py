@@ -10,5 +10,6 @@ from __future__ import annotations
 
 from flowframe.serve._app import app, parse
 from flowframe.serve._keys import PLAN_QUOTA, REQUIRED_PLAN, Keys
+from flowframe.serve._server import OneWriteProtocol, run
 
-__all__ = ["PLAN_QUOTA", "REQUIRED_PLAN", "Keys", "app", "parse"]
+__all__ = ["PLAN_QUOTA", "REQUIRED_PLAN", "Keys", "OneWriteProtocol", "app", "parse", "run"]

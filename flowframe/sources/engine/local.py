@@ -43,6 +43,7 @@ from flowframe.sources.engine.core import (
     compute_session,
 )
 from flowframe.sources.engine.decision.body import snapshot_body
+from flowframe.sources.engine.envelope import envelope
 from flowframe.sources.engine.greeks import check_iv_clock
 from flowframe.sources.engine.inputs import Market, prepare_inputs, quality_frame
 from flowframe.sources.engine.schemas import IV_CLOCK_ATTR, SAMPLE_SECONDS, IvClock
@@ -388,7 +389,11 @@ class Local(EndpointMethods[Payload]):
             "strike-flow": self._strike_flow,
             "leaderboard": self._leaderboard,
         }[request.endpoint]
-        return answer(request, self._now())
+        now = self._now()
+        body = answer(request, now)
+        if not body.get("session_closed"):  # the degraded bodies keep their documented shape
+            body.update(envelope(request.symbol, self.date, now))
+        return body
 
     def _hedge_flow(self, req: _params.Request, now: pd.Timestamp) -> Payload:
         """``hedge-flow``: signed dealer delta-dollars per bar and since the open."""

@@ -23,6 +23,7 @@ from flowframe._wire import iso_z
 from flowframe.sources.endpoints import EndpointMethods, Payload, symbol_not_found
 from flowframe.sources.engine.clock import SessionClock
 from flowframe.sources.engine.core import EngineConfig
+from flowframe.sources.engine.envelope import envelope
 from flowframe.sources.engine.local import Local
 from flowframe.sources.engine.market import PROFILES, Market, generate_market
 
@@ -224,12 +225,12 @@ class Simulated(EndpointMethods[Payload]):
         API answers: empty bars, ``no_zero_dte`` from the snapshot, 404 for an unknown symbol.
         """
         if request.endpoint == "leaderboard":
-            return self._leaderboard(request)
+            return {**self._leaderboard(request), **self._envelope(None)}
         sym = str(request.symbol)
         if self.has_zero_dte(sym):
             return self.local(sym)._get(request)
         if request.endpoint != "snapshot":
-            return self._empty(request)
+            return {**self._empty(request), **self._envelope(sym)}
         if sym not in self.symbols:
             raise symbol_not_found(sym)
         nxt = self.next_expiry(sym).isoformat()
@@ -239,6 +240,10 @@ class Simulated(EndpointMethods[Payload]):
             "next_zero_dte_expiry": nxt,
             "message": f"No 0DTE expiry for {sym} today ({self.date:%A}). Next expiry: {nxt}.",
         }
+
+    def _envelope(self, symbol: str | None) -> Payload:
+        """``endpoint_version`` and ``data_as_of`` (see :mod:`~.envelope`), at the clock's now."""
+        return envelope(symbol, self.date, self.clock.now())
 
     def _empty(self, req: _params.Request) -> dict[str, Any]:
         """Answer for an unknown symbol as the hosted API does: 200 with no bars."""

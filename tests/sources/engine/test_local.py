@@ -28,10 +28,12 @@ def sim() -> Simulated:
 
 def test_payloads_have_the_hosted_shapes(sim: Simulated) -> None:
     hf = sim.get_hedge_flow("SPX", side="calls", bar="5m", minutes=180)
-    assert set(hf) == {"symbol", "expiration", "as_of", "side", "bar_size", "bars"}
+    # every success body also carries the hosted envelope (SDK 1.3.0+)
+    envelope = {"endpoint_version", "data_as_of"}
+    assert set(hf) == {"symbol", "expiration", "as_of", "side", "bar_size", "bars", *envelope}
     assert set(hf["bars"][0]) == {"t", "bar", "cumulative"}
     se = sim.get_series("SPX", bar="1m", minutes=120)
-    assert set(se) == {"symbol", "expiration", "as_of", "bar_size", "bars"}
+    assert set(se) == {"symbol", "expiration", "as_of", "bar_size", "bars", *envelope}
     assert set(se["bars"][0]) == {"t", *SERIES_COLUMNS}
     hm = sim.get_heatmap("SPX", metric="gex")
     assert set(hm) == {
@@ -46,6 +48,7 @@ def test_payloads_have_the_hosted_shapes(sim: Simulated) -> None:
         "strikes_grid",
         "bars",
         "gap_intervals",
+        *envelope,
     }
     assert set(hm["bars"][0]) == {"t", "spot", "values"}
     sf = sim.get_strike_flow("SPX")
@@ -57,9 +60,16 @@ def test_payloads_have_the_hosted_shapes(sim: Simulated) -> None:
         "contracts",
     }
     lb = sim.get_leaderboard(n=2)
-    assert set(lb) == {"metric", "n", "as_of", "market_open", "entries"} and len(lb["entries"]) == 2
+    assert set(lb) == {"metric", "n", "as_of", "market_open", "entries", *envelope}
+    assert len(lb["entries"]) == 2
+    assert list(hf)[-2:] == list(lb)[-2:] == ["endpoint_version", "data_as_of"]
+    feeds = hf["data_as_of"]
+    assert feeds["index_feed"] == feeds["flow_feed"] == hf["as_of"]  # SPX: the index feeds
+    assert feeds["equity_feed"] is None and feeds["oi_feed"] == "2026-09-17T20:00:00Z"
+    assert lb["data_as_of"]["equity_feed"] == lb["as_of"]
     snap = sim.get_snapshot("SPX")
     assert {"regime", "exposures", "pin_risk", "levels", "flow_direction", "strikes"} <= set(snap)
+    assert envelope <= set(snap)
     assert set(snap["flow_direction"]) == {
         "label",
         "settled_net_gex",
