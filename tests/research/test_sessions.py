@@ -43,11 +43,15 @@ def counting_source(day: dt.date) -> Any:
 
 
 def killing_source(marker: str, day: dt.date) -> Any:
-    """Kill this worker process the first time any task runs (the marker file says so)."""
+    """Kill this worker process the first time any task runs (the marker file says so).
+
+    The marker holds the worker's ``MALLOC_TRIM_THRESHOLD_`` (``"unset"`` without one).
+    """
     try:
         fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     except FileExistsError:
         return small_source(day)
+    os.write(fd, os.environ.get("MALLOC_TRIM_THRESHOLD_", "unset").encode())
     os.close(fd)
     os._exit(1)
 
@@ -87,7 +91,7 @@ def test_dims_coords_dtypes(threaded: xr.Dataset) -> None:
     assert ds["session"].dtype == np.dtype("datetime64[ns]")
     np.testing.assert_array_equal(ds["session"].to_numpy(), pd.to_datetime(DATES).to_numpy())
     assert ds["symbol"].to_numpy().tolist() == ["SPY", "QQQ"]
-    assert ds["symbol"].dtype.kind == "U"
+    assert ds["symbol"].dtype == np.dtypes.StringDType()  # Zarr v3's string, no warning
     assert ds["minute"].dtype == np.dtype("int64")
     np.testing.assert_array_equal(ds["minute"].to_numpy(), np.arange(390))
     for name in ALL:
@@ -141,6 +145,8 @@ def test_killed_worker_is_retried(threaded: xr.Dataset, tmp_path: Path) -> None:
         tmp_path / "killed.pkl",
     )
     assert marker.exists()  # a worker did die
+    # started without distributed's MALLOC_TRIM_THRESHOLD_=65536 (slow for these tasks)
+    assert marker.read_text() == "unset"
     xr.testing.assert_identical(ds.drop_attrs(), threaded.drop_attrs())
 
 
@@ -157,6 +163,7 @@ def test_cache_round_trip(
     assert manifest["params"] == {
         "bar": "1m",
         "source": "tests.research.test_sessions:counting_source",
+        "heatmaps": [],
     }
     assert manifest["type"] == "Dataset"
     assert manifest["source"] == "tests.research.test_sessions:counting_source"
@@ -167,7 +174,11 @@ def test_cache_round_trip(
     finally:
         FORBID.clear()
     assert len(CALLS) == 4  # nothing computed the second time
-    xr.testing.assert_identical(again, first)
+    # cached pairs open lazily (a store is given): dask-backed, identical once loaded
+    assert all(again[v].chunks is not None for v in again.data_vars)
+    assert all(first[v].chunks is None for v in first.data_vars)
+    assert fields["spot"].chunks is not None
+    xr.testing.assert_identical(again.load(), first)
     expected = threaded.drop_attrs().isel(session=[0, 1])
     xr.testing.assert_identical(first.drop_attrs(), expected)
     xr.testing.assert_identical(
@@ -180,8 +191,161 @@ def test_cache_round_trip(
     assert store.manifest("results", "SPY", "2026-11-30", name="sessions-1m")["params"] == {
         "bar": "1m",
         "source": "tests.research.test_sessions:small_source",
+        "heatmaps": [],
     }
     xr.testing.assert_identical(other.drop_attrs(), expected.isel(symbol=[0], session=[0]))
+
+
+def test_lazy_and_computed_pairs_mix(threaded: xr.Dataset, tmp_path: Path) -> None:
+    store = ff.Store(tmp_path / "store")
+    sessions(["SPY"], DATES[:2], source=small_source, store=store, progress=False)
+    mixed = sessions(["SPY"], DATES[:3], source=small_source, store=store, progress=False)
+    # two pairs read lazily, one computed in this call: stacked as one dask array
+    assert all(mixed[v].chunks is not None for v in mixed.data_vars)
+    xr.testing.assert_identical(
+        mixed.load().drop_attrs(), threaded.drop_attrs().sel(symbol=["SPY"]).isel(session=[0, 1, 2])
+    )
+    eager = sessions(["SPY"], DATES[:3], source=small_source, store=store, lazy=False)
+    assert all(eager[v].chunks is None for v in eager.data_vars)
+    xr.testing.assert_identical(eager, mixed)
+
+
+def test_lazy_result_reads_nothing_until_loaded(tmp_path: Path) -> None:
+    store = ff.Store(tmp_path / "store")
+    first = sessions("SPY", DATES[:1], source=small_source, store=store, fields=["spot"])
+    lazy = sessions("SPY", DATES[:1], source=small_source, store=store, fields=["spot"])
+    assert lazy["spot"].chunks is not None
+    # the values are still on disk: change them there and the lazy result reads the change
+    stored = store.read_result("sessions-1m", symbol="SPY", date=DATES[0])
+    assert isinstance(stored, xr.Dataset)
+    params = store.manifest("results", "SPY", DATES[0], name="sessions-1m")["params"]
+    changed = stored.assign(spot=stored["spot"] * 0 + 1.0)
+    store.write_result(changed, name="sessions-1m", symbol="SPY", date=DATES[0], params=params)
+    assert (lazy["spot"].to_numpy() == 1.0).all()
+    assert not (first["spot"].to_numpy() == 1.0).all()
+
+
+HEATMAP_DATES = ["2026-11-27", "2026-12-01"]  # an early close, then a full session
+
+
+@pytest.fixture(scope="module")
+def with_heatmaps() -> xr.Dataset:
+    return sessions(
+        SYMBOLS, HEATMAP_DATES, source=small_source, heatmaps=["gex", "oi"], progress=False
+    )
+
+
+def test_heatmap_cubes(with_heatmaps: xr.Dataset, threaded: xr.Dataset) -> None:
+    ds = with_heatmaps
+    offsets = ds["strike_offset"].to_numpy()
+    assert ds["strike_offset"].dtype == np.dtype("int64")
+    np.testing.assert_array_equal(offsets, np.arange(offsets[0], offsets[-1] + 1))
+    assert offsets[0] < 0 < offsets[-1]
+    assert list(ds.data_vars) == [*ALL, "heatmap_gex", "heatmap_oi"]
+    for name in ("heatmap_gex", "heatmap_oi"):
+        assert ds[name].dims == ("session", "symbol", "minute", "strike_offset")
+        assert ds[name].shape == (2, 2, 390, len(offsets))
+        assert ds[name].dtype == np.dtype("float64")
+    assert ds["heatmap_gex"].attrs == {"units": "USD per 1% move (dealer gamma exposure)"}
+    assert ds["heatmap_oi"].attrs == {"units": "contracts (effective open interest)"}
+    assert ds["strike"].dims == ("session", "symbol", "strike_offset")
+    assert ds["strike"].dtype == np.dtype("float64")
+    assert ds.attrs["heatmap_mode"] == "raw"
+    assert ds.attrs["strike_axis"].startswith("strike_offset counts listed strikes")
+    # the other variables are the same with or without heatmaps
+    xr.testing.assert_identical(
+        ds[ALL].sel(session=["2026-12-01"]).drop_attrs(),
+        threaded.sel(session=["2026-12-01"]).drop_attrs(),
+    )
+    listed_by_day: dict[str, list[float]] = {}
+    for day in HEATMAP_DATES:
+        date = dt.date.fromisoformat(day)
+        src = small_source(date)
+        minutes = 210 if day == "2026-11-27" else 390
+        for symbol in SYMBOLS:
+            cell = ds.sel(session=day, symbol=symbol)
+            strike = cell["strike"].to_numpy()
+            listed = ~np.isnan(strike)
+            for metric in ("gex", "oi"):
+                da = ff.heatmap(symbol, metric=metric, minutes=minutes, source=src)
+                # exactly the day's listed strikes, ascending, each value as the loader gave it
+                np.testing.assert_array_equal(strike[listed], da["strike"].to_numpy())
+                got = cell[f"heatmap_{metric}"].to_numpy()
+                np.testing.assert_array_equal(got[:minutes][:, listed], da.to_numpy())
+                assert np.isnan(got[:, ~listed]).all()  # not listed that day: NaN, never 0
+                assert np.isnan(got[minutes:]).all()  # after an early close
+            # offset 0 is the listed strike nearest the first bar's spot
+            spot0 = float(da["spot"][0])
+            atm = float(cell["strike"].sel(strike_offset=0))
+            assert abs(atm - spot0) == np.min(np.abs(da["strike"].to_numpy() - spot0))
+            steps = np.diff(strike[listed])
+            assert (steps > 0).all()
+            listed_by_day.setdefault(symbol, []).append(atm)
+    # strikes differ by day (and the axis is honest about it) and by symbol
+    assert listed_by_day["SPY"][0] != listed_by_day["SPY"][1]
+    assert bool(ds["strike"].isnull().any())  # some (session, symbol) list fewer strikes
+
+
+def test_heatmaps_are_cached_with_their_params(tmp_path: Path) -> None:
+    store = ff.Store(tmp_path / "store")
+    CALLS.clear()
+    FORBID.clear()
+    day = ["2026-12-01"]
+    plain = sessions("SPY", day, source=counting_source, store=store, fields=["spot"])
+    assert len(CALLS) == 1
+    # a pair cached without heatmaps does not serve a call with heatmaps: computed again
+    gex = sessions("SPY", day, source=counting_source, store=store, heatmaps="gex")
+    assert len(CALLS) == 2
+    params = store.manifest("results", "SPY", day[0], name="sessions-1m")["params"]
+    assert params == {
+        "bar": "1m",
+        "source": "tests.research.test_sessions:counting_source",
+        "heatmaps": ["gex"],
+    }
+    # asking for another keeps the one held: computed with both
+    both = sessions("SPY", day, source=counting_source, store=store, heatmaps=["oi", "gex"])
+    assert len(CALLS) == 3
+    params = store.manifest("results", "SPY", day[0], name="sessions-1m")["params"]
+    assert params["heatmaps"] == ["gex", "oi"]
+    assert list(both.data_vars)[-2:] == ["heatmap_oi", "heatmap_gex"]
+    FORBID.append(True)
+    try:  # a superset serves any subset, and no heatmaps at all
+        again_gex = sessions("SPY", day, source=counting_source, store=store, heatmaps="gex")
+        again_plain = sessions("SPY", day, source=counting_source, store=store, fields=["spot"])
+    finally:
+        FORBID.clear()
+    assert len(CALLS) == 3
+    assert again_gex["heatmap_gex"].chunks is not None
+    xr.testing.assert_identical(again_gex.load(), gex)
+    xr.testing.assert_identical(again_plain.load(), plain)
+    xr.testing.assert_identical(both["heatmap_gex"], gex["heatmap_gex"])
+
+
+@pytest.mark.parametrize("heatmaps", [None, ["gex", "signed_flow"]], ids=["plain", "heatmaps"])
+def test_result_round_trips_through_the_store(
+    heatmaps: list[str] | None, tmp_path: Path, with_heatmaps: xr.Dataset
+) -> None:
+    store = ff.Store(tmp_path / "store")
+    args: dict[str, Any] = {"source": small_source, "heatmaps": heatmaps, "store": store}
+    ds = sessions(SYMBOLS, HEATMAP_DATES, **args)  # computed: in memory
+    if heatmaps:
+        xr.testing.assert_identical(ds["heatmap_gex"], with_heatmaps["heatmap_gex"])
+    where: dict[str, Any] = {"symbol": None, "date": HEATMAP_DATES[0]}
+    store.write_result(ds, name="cube", **where)
+    back = store.read_result("cube", **where)
+    assert isinstance(back, xr.Dataset)
+    xr.testing.assert_identical(back, ds)
+    for name in [*ds.variables]:
+        assert back[name].dtype == ds[name].dtype, name
+        assert back[name].attrs == ds[name].attrs, name
+    lazy = store.read_result("cube", **where, lazy=True)
+    assert isinstance(lazy, xr.Dataset)
+    xr.testing.assert_identical(lazy.load(), ds)
+    # a lazy result of ff.sessions (its pairs read from the cache) round-trips too
+    cached = sessions(SYMBOLS, HEATMAP_DATES, **args)
+    assert all(cached[v].chunks is not None for v in cached.data_vars)
+    store.write_result(cached, name="lazy-cube", **where)
+    xr.testing.assert_identical(store.read_result("lazy-cube", **where), ds)
 
 
 def test_early_close_is_nan_padded() -> None:
@@ -244,6 +408,16 @@ def test_progress_bar_does_not_break(capsys: pytest.CaptureFixture[str]) -> None
         pytest.param({"source": True}, "source=True is not allowed"),
         pytest.param({"symbols": []}, "symbols is empty"),
         pytest.param({"store": "x"}, "store='x' is not allowed; use an ff.Store or None"),
+        pytest.param(
+            {"heatmaps": ["gamma"]}, "heatmaps=['gamma'] is not allowed: ['gamma']; use a subset"
+        ),
+        pytest.param({"heatmaps": ["oi", "oi"]}, "heatmaps has duplicates: ['oi', 'oi']"),
+        pytest.param(
+            {"heatmaps": "gex", "bar": "5m"},
+            "heatmaps need bar='1m', not bar='5m': the heatmap serves 1-minute bars only",
+        ),
+        pytest.param({"lazy": True}, "lazy=True needs a store", id="lazy-without-store"),
+        pytest.param({"lazy": "yes"}, "lazy='yes' is not allowed; use None, True or False"),
     ],
 )
 def test_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
