@@ -125,7 +125,13 @@ def _source_for(spec: Any, symbol: str, day: dt.date) -> Source:
     if _is_store(spec):
         from flowframe.sources.engine.local import Local
 
-        return Local.from_market(spec.read_market(symbol, day), now=close)
+        try:
+            market = spec.read_market(symbol, day)
+        except FileNotFoundError:  # no inputs stored: replay the recorded bodies, if any
+            from flowframe.research.replay import Replay
+
+            return Replay(spec, date=day, now=close)
+        return Local.from_market(market, now=close)
     src: Source = spec(day)
     return src
 
@@ -461,8 +467,11 @@ def sessions(
         date=d, now=<d's close>)``. A callable ``date -> source`` (a ``datetime.date`` in,
         anything with the six endpoint methods out, clock at or after the close) is called
         once per task, so it must be picklable (a module-level function or a
-        ``functools.partial`` of one) for a cluster. An ``ff.Store`` holding markets gives
-        ``ff.Local.from_market(store.read_market(symbol, d), now=<d's close>)``.
+        ``functools.partial`` of one) for a cluster. An ``ff.Store`` gives, per (symbol,
+        date), ``ff.Local.from_market(store.read_market(symbol, d), now=<d's close>)`` when it
+        holds that market's inputs, else ``ff.Replay(store, date=d, now=<d's close>)``: the
+        day's recorded bodies (``ff.record``), which must hold the series at 1 minute or finer
+        from the open (a heatmap asked for must have been recorded too).
     bar : {"1m", "5m", "15m"}, default "1m"
         Bar size.
     fields : sequence of str, optional

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 import pandas as pd
 import pytest
+import xarray as xr
 
 import flowframe as ff
 from flowframe.research.record import ENDPOINTS
@@ -386,3 +387,15 @@ def test_a_recorded_day_replays_under_the_dashboard_at_60x(recorded: Any) -> Non
     assert last >= pd.Timestamp(f"{DATE} 10:32", tz=ET)
     assert dash.data.heatmap is not None and dash.data.snapshot is not None
     assert set(dash.pngs()) >= {"hedge", "series", "heatmap"}
+
+
+def test_sessions_over_a_store_of_recordings_equal_the_source(recorded: Any) -> None:
+    store, _, _ = recorded
+    kwargs: dict[str, Any] = {"heatmaps": ["gex"], "progress": False}
+    replayed = ff.sessions("SPY", [DATE], source=store, **kwargs)
+    simulated = ff.sessions("SPY", [DATE], source=5, **kwargs)
+    assert replayed.attrs.pop("source").startswith("Store(")
+    assert simulated.attrs.pop("source") == "Simulated(seed=5)"
+    xr.testing.assert_identical(replayed, simulated)
+    with pytest.raises(ReplayError, match=r"heatmap .*'dex'.*not recorded"):
+        ff.sessions("SPY", [DATE], source=store, heatmaps=["dex"], progress=False)
