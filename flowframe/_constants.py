@@ -6,6 +6,15 @@ from typing import Final
 
 DEFAULT_BASE_URL: Final = "https://lab.flashalpha.com"
 ROUTE_PREFIX: Final = "/v1/flow/zero-dte"
+#: Each endpoint (its route's name) and the source method that answers it.
+ENDPOINT_METHODS: Final = {
+    "snapshot": "get_snapshot",
+    "series": "get_series",
+    "hedge-flow": "get_hedge_flow",
+    "heatmap": "get_heatmap",
+    "strike-flow": "get_strike_flow",
+    "leaderboard": "get_leaderboard",
+}
 API_KEY_ENV: Final = "FLASHALPHA_API_KEY"
 
 # Allowed parameter values, in the order the API documents them.

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from flowframe._constants import ENDPOINT_METHODS
 from flowframe.sources.samples import SampleSource
 
 DATA = Path(__file__).parent / "data"
@@ -205,14 +206,7 @@ class FakeAPI:
         from flowframe.errors import APIStatusError
 
         kwargs: dict[str, Any] = {k: int(v) if k in ("minutes", "n") else v for k, v in q.items()}
-        method = {
-            "snapshot": "get_snapshot",
-            "series": "get_series",
-            "hedge-flow": "get_hedge_flow",
-            "heatmap": "get_heatmap",
-            "strike-flow": "get_strike_flow",
-            "leaderboard": "get_leaderboard",
-        }.get(endpoint)
+        method = ENDPOINT_METHODS.get(endpoint)
         if method is None:
             return 404, {"error": "not_found", "message": f"no route {endpoint}"}
         src = self.source.at(self.now)

@@ -134,7 +134,15 @@ import orjson
 import pandas as pd
 
 from flowframe import _params
-from flowframe._constants import BAR_SECONDS, BARS, ET, GRID_BARS, LEADERBOARD_METRICS, METRICS
+from flowframe._constants import (
+    BAR_SECONDS,
+    BARS,
+    ENDPOINT_METHODS,
+    ET,
+    GRID_BARS,
+    LEADERBOARD_METRICS,
+    METRICS,
+)
 from flowframe._session import session_bounds
 from flowframe.errors import RateLimitError, TierRestrictedError
 from flowframe.frames import heatmap_from_payload, leaderboard_from_payload
@@ -193,14 +201,7 @@ CLOSE_TRIES: Final = 8
 #: A body's ``as_of`` further than this from the local clock is not believed.
 _AS_OF_SANITY: Final = pd.Timedelta(days=1)
 #: The route (a recorded body's ``endpoint``) of each source method.
-_ENDPOINTS: Final = {
-    "get_snapshot": "snapshot",
-    "get_series": "series",
-    "get_hedge_flow": "hedge-flow",
-    "get_heatmap": "heatmap",
-    "get_strike_flow": "strike-flow",
-    "get_leaderboard": "leaderboard",
-}
+_ENDPOINTS: Final = {method: endpoint for endpoint, method in ENDPOINT_METHODS.items()}
 
 Now = Callable[[], pd.Timestamp]
 Sleep = Callable[[float], Awaitable[Any]]

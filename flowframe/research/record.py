@@ -55,7 +55,14 @@ import orjson
 import pandas as pd
 
 from flowframe import _params
-from flowframe._constants import BAR_SECONDS, ET, LEADERBOARD_METRICS, METRICS, SIDES
+from flowframe._constants import (
+    BAR_SECONDS,
+    ENDPOINT_METHODS,
+    ET,
+    LEADERBOARD_METRICS,
+    METRICS,
+    SIDES,
+)
 from flowframe._session import is_session_day, session_bounds
 from flowframe.errors import APIError, APIStatusError, RateLimitError, TierRestrictedError
 from flowframe.live.cadence import backoff_seconds, plan_interval
@@ -74,14 +81,6 @@ RECORD_BAR: Final = {"series": "30s", "hedge-flow": "30s", "heatmap": "1m", "str
 WINDOW_MARGIN: Final = 60.0
 #: Entries asked of each leaderboard (the API's maximum; Replay serves any smaller ``n``).
 LEADERBOARD_N: Final = 100
-_METHOD: Final = {
-    "snapshot": "get_snapshot",
-    "series": "get_series",
-    "hedge-flow": "get_hedge_flow",
-    "heatmap": "get_heatmap",
-    "strike-flow": "get_strike_flow",
-    "leaderboard": "get_leaderboard",
-}
 _MARKET_WIDE: Final = "(market-wide)"
 
 
@@ -358,7 +357,7 @@ def _fetch(src: Any, ask: _Ask, params: dict[str, str], *, bytes_source: bool) -
     if bytes_source:
         raw = src.get_raw(ask.endpoint, ask.symbol, **kwargs)
         return bytes(raw.encode() if isinstance(raw, str) else raw)
-    method = getattr(src, _METHOD[ask.endpoint])
+    method = getattr(src, ENDPOINT_METHODS[ask.endpoint])
     payload = method(**kwargs) if ask.symbol is None else method(ask.symbol, **kwargs)
     return orjson.dumps(payload)
 

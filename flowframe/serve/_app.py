@@ -39,6 +39,7 @@ from starlette.routing import Route
 from flowframe import _params
 from flowframe._constants import (
     BARS,
+    ENDPOINT_METHODS,
     GRID_BARS,
     LEADERBOARD_METRICS,
     METRICS,
@@ -56,14 +57,6 @@ __all__ = ["app"]
 logger = logging.getLogger("flowframe.serve")
 
 _SYMBOL_ENDPOINTS: Final = ("snapshot", "series", "hedge-flow", "heatmap", "strike-flow")
-_METHOD: Final = {
-    "snapshot": "get_snapshot",
-    "series": "get_series",
-    "hedge-flow": "get_hedge_flow",
-    "heatmap": "get_heatmap",
-    "strike-flow": "get_strike_flow",
-    "leaderboard": "get_leaderboard",
-}
 _DEFAULT_BAR: Final = {"series": "30s", "hedge-flow": "30s", "heatmap": "1m", "strike-flow": "1m"}
 JSON: Final = "application/json; charset=utf-8"
 PROBLEM: Final = "application/problem+json; charset=utf-8"
@@ -177,7 +170,7 @@ def app(
         try:
             if raw_source:
                 return 200, bytes(source.get_raw(endpoint, symbol, **kwargs))
-            method = getattr(source, _METHOD[endpoint])
+            method = getattr(source, ENDPOINT_METHODS[endpoint])
             payload = method(**kwargs) if symbol is None else method(symbol, **kwargs)
             return 200, orjson.dumps(payload)
         except APIStatusError as exc:
@@ -194,7 +187,7 @@ def app(
 
     async def route(request: Request) -> Response:
         endpoint = request.path_params.get("endpoint", "leaderboard")
-        if endpoint not in _METHOD:
+        if endpoint not in ENDPOINT_METHODS:
             missing = {"error": "not_found", "message": f"no route {ROUTE_PREFIX}/{endpoint}"}
             return _response(404, orjson.dumps(missing), {})
         verdict = held.check(request.headers.get("x-api-key"), endpoint)
