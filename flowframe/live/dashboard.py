@@ -556,18 +556,8 @@ class Dashboard(W.VBox):  # type: ignore[misc]
             self.poller.status,
             errors=len(self.errors),
             running=not self.paused,
-            note=self._status_note(),
+            note=self._note,
         )
-
-    def _status_note(self) -> str | None:
-        """Return the status line's note: a value refused, and the bodies recorded."""
-        notes = [self._note] if self._note else []
-        if self.poller.record_to is not None:
-            extra = self.poller.status.extra
-            recorded = f"recorded {extra.get('recorded', 0)}"
-            failed = extra.get("record_errors", 0)
-            notes.append(f"{recorded}, {failed} not written" if failed else recorded)
-        return "; ".join(notes) or None
 
     def _start(self) -> None:
         started = not self.poller.running

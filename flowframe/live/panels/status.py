@@ -1,4 +1,4 @@
-"""The status line: source, session clock, last and next poll, quota, errors, tick counter."""
+"""The status line: source, clock, last and next poll, quota, errors, recording, tick counter."""
 
 from __future__ import annotations
 
@@ -110,6 +110,14 @@ class StatusLine(_Panel):
             parts.append(
                 f"<span class='ff-error' style='color:#d62728'>last error{count}: "
                 f"{_e(s.last_error)}</span>"
+            )
+        if "recorded" in s.extra:  # Dashboard(record_to=...): bodies written to the store
+            failed = int(s.extra.get("record_errors", 0) or 0)
+            style = " style='color:#d62728'" if failed else ""
+            unwritten = f", {failed:,} not written" if failed else ""
+            parts.append(
+                f"<span class='ff-recorded'{style}>recorded {int(s.extra['recorded']):,}"
+                f"{unwritten}</span>"
             )
         if note:
             parts.append(f"<span class='ff-note' style='color:#e08a00'>{_e(note)}</span>")
