@@ -183,14 +183,28 @@ def holiday_name(day: dt.date) -> str | None:
     return None if cal is None else cal.holidays.get(day)
 
 
+#: session_bounds' answers, with the calendar they came from (rebuilt with it).
+_BOUNDS: dict[dt.date, tuple[object, tuple[pd.Timestamp, pd.Timestamp]]] = {}
+
+
 def session_bounds(date: dt.date) -> tuple[pd.Timestamp, pd.Timestamp]:
     """Return the open and close of ``date``'s session as UTC timestamps (ns).
 
     09:30 and 16:00 ET, or 09:30 and 13:00 ET on an early-close day. A day without a
     session (weekend, holiday) answers the regular hours (see :func:`is_session_day`).
+    Kept per date (a server asks it on every request), for as long as the calendar it came
+    from is the one in use.
     """
+    cal = _calendar()
+    held = _BOUNDS.get(date)
+    if held is not None and held[0] is cal:
+        return held[1]
     opening, closing = _hours(date)
-    return _at(date, opening), _at(date, closing)
+    bounds = (_at(date, opening), _at(date, closing))
+    if len(_BOUNDS) > 10_000:
+        _BOUNDS.clear()
+    _BOUNDS[date] = (cal, bounds)
+    return bounds
 
 
 def session_open(date: dt.date) -> pd.Timestamp:

@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flowframe._session import (
     SESSION_CLOSE,
@@ -49,6 +51,19 @@ def test_iso_z_many_matches_iso_z() -> None:
     assert iso_z_many(times) == [iso_z(t) for t in times]
     assert iso_z_many(times)[1] == "2026-09-18T13:31:30Z"
     assert iso_z_many(pd.DatetimeIndex([], tz="UTC")) == []
+
+
+@given(
+    st.lists(
+        st.integers(min_value=0, max_value=4_102_444_800 * 10**9),  # 1970 to 2100, in ns
+        max_size=20,
+    ),
+    st.sampled_from([10**9, 10**6, 1]),  # whole seconds (the fast path), ms, ns
+)
+def test_iso_z_many_is_iso_z_for_any_times(nanos: list[int], step: int) -> None:
+    times = pd.DatetimeIndex(np.array([n - n % step for n in nanos], dtype="datetime64[ns]"))
+    times = times.tz_localize("UTC").tz_convert("America/New_York")
+    assert iso_z_many(times) == [iso_z(t) for t in times]
 
 
 def test_json_number_nulls_what_json_cannot_hold_and_rounds() -> None:

@@ -27,7 +27,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 from typing import Any, Final
 
 import orjson
@@ -51,6 +52,7 @@ from flowframe._constants import (
 )
 from flowframe.errors import APIStatusError
 from flowframe.serve._keys import Keys
+from flowframe.sources.engine.clock import SessionClock
 
 __all__ = ["app"]
 
@@ -59,6 +61,8 @@ logger = logging.getLogger("flowframe.serve")
 _SYMBOL_ENDPOINTS: Final = ("snapshot", "series", "hedge-flow", "heatmap", "strike-flow")
 _DEFAULT_BAR: Final = {"series": "30s", "hedge-flow": "30s", "heatmap": "1m", "strike-flow": "1m"}
 JSON: Final = "application/json; charset=utf-8"
+#: Bytes of answers a server keeps for a source on a frozen clock (see ``app``).
+CACHE_BYTES: Final = 64 * 2**20
 PROBLEM: Final = "application/problem+json; charset=utf-8"
 
 
@@ -123,6 +127,33 @@ def parse(endpoint: str, q: Mapping[str, str]) -> dict[str, Any]:
     return kwargs
 
 
+class _Answers:
+    """Answers (status, body) by key, least recently used dropped beyond ``size`` bytes.
+
+    Used from the event loop only (one request at a time), so it needs no lock.
+    """
+
+    def __init__(self, size: int):
+        self.size = max(int(size), 0)
+        self.held = 0
+        self._items: OrderedDict[Hashable, tuple[int, bytes]] = OrderedDict()
+
+    def get(self, key: Hashable) -> tuple[int, bytes] | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, value: tuple[int, bytes]) -> None:
+        if len(value[1]) > self.size:
+            return
+        self._items[key] = value
+        self.held += len(value[1])
+        while self.held > self.size:
+            _, (_, body) = self._items.popitem(last=False)
+            self.held -= len(body)
+
+
 def _symbol(raw: str) -> str:
     return raw.strip().upper()
 
@@ -137,6 +168,7 @@ def app(
     *,
     warm: bool = True,
     now: Callable[[], dt.datetime] | None = None,
+    cache_bytes: int = CACHE_BYTES,
 ) -> Starlette:
     """Return the ASGI application serving the six routes from ``source``.
 
@@ -153,6 +185,12 @@ def app(
         request waits for it and concurrent first requests do not compute it twice.
     now : callable, optional
         The wall clock for the quotas' daily reset (tests inject one).
+    cache_bytes : int, default 64 MiB
+        Keep answers up to this many bytes (the least recently used go first), by request
+        and clock time, for a source on a frozen :class:`~flowframe.SessionClock` (a
+        simulated moment, a past day, a replay): its answer to the same request at the same
+        time is the same, so it is computed once. A running clock, or a source without a
+        ``SessionClock`` (your own, the hosted client), is asked every time. 0 turns it off.
 
     Returns
     -------
@@ -165,8 +203,20 @@ def app(
         source = Simulated(seed=0)
     held = keys if isinstance(keys, Keys) else Keys(keys, now=now)
     raw_source = callable(getattr(source, "get_raw", None))
+    clock = getattr(source, "clock", None)
+    cache = _Answers(cache_bytes if isinstance(clock, SessionClock) else 0)
 
     def answer(endpoint: str, symbol: str | None, kwargs: dict[str, Any]) -> tuple[int, bytes]:
+        if not cache.size or clock is None or clock.running:
+            return compute(endpoint, symbol, kwargs)
+        key = (endpoint, symbol, tuple(sorted(kwargs.items())), clock.now())
+        found = cache.get(key)
+        if found is None:
+            found = compute(endpoint, symbol, kwargs)
+            cache.put(key, found)
+        return found
+
+    def compute(endpoint: str, symbol: str | None, kwargs: dict[str, Any]) -> tuple[int, bytes]:
         try:
             if raw_source:
                 return 200, bytes(source.get_raw(endpoint, symbol, **kwargs))
