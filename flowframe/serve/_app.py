@@ -18,8 +18,9 @@ Then the source answers, and the body is its payload serialised with orjson (or 
 for a source that hands over bytes: a replay serves the recorded bytes). An unknown symbol
 gets the source's answer: empty bars, or the 404 ``symbol_not_found`` from the snapshot. A
 replay asked for something it did not record answers 404 ``not_recorded`` (flowframe's own
-error code, the message saying what the recording holds). Every answer to a known key
-carries the quota headers.
+error code, the message saying what the recording holds). A path outside the six routes gets
+a JSON 404 ``not_found``, another method than GET a JSON 405 ``method_not_allowed``. Every
+answer to a known key carries the quota headers.
 """
 
 from __future__ import annotations
@@ -271,7 +272,21 @@ def app(
         Route(f"{ROUTE_PREFIX}/leaderboard", route, methods=["GET"]),
         Route(f"{ROUTE_PREFIX}/{{endpoint}}/{{symbol:path}}", route, methods=["GET"]),
     ]
-    application = Starlette(routes=routes, lifespan=lifespan)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        body = {"error": "not_found", "message": f"no route {request.url.path}"}
+        return _response(404, orjson.dumps(body), {})
+
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        body = {"error": "method_not_allowed", "message": "every route answers GET only"}
+        return _response(405, orjson.dumps(body), {"Allow": "GET"})
+
+    application = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: not_found, 405: not_allowed},
+    )
+    application.router.redirect_slashes = False  # a redirect would cost the client a call
     application.state.source = source
     application.state.keys = held
     return application
