@@ -198,6 +198,8 @@ WINDOW_MARGIN: Final = 60.0
 #: Cycles the run loop tries past the close when none sent after it has landed (see
 #: :meth:`Poller.next_delay`): with the back-off, 2 + 4 + ... + 256 s, about 8.5 minutes.
 CLOSE_TRIES: Final = 8
+#: ``endpoint_version`` of the bodies flowframe's engine writes (``flowframe serve``).
+SERVED_BY: Final = "flowframe "
 #: A body's ``as_of`` further than this from the local clock is not believed.
 _AS_OF_SANITY: Final = pd.Timedelta(days=1)
 #: The route (a recorded body's ``endpoint``) of each source method.
@@ -272,16 +274,27 @@ def _stated_as_of(payload: Any) -> pd.Timestamp | None:
     return utc
 
 
-def _as_of(payload: Any, now: pd.Timestamp) -> pd.Timestamp | None:
+def _served_by_flowframe(payload: Any) -> bool:
+    """Say whether a body comes from flowframe's engine (``flowframe serve``, a local source)."""
+    version = payload.get("endpoint_version") if isinstance(payload, dict) else None
+    return isinstance(version, str) and version.startswith(SERVED_BY)
+
+
+def _as_of(payload: Any, now: pd.Timestamp, follow_server: bool = False) -> pd.Timestamp | None:
     """Read a body's ``as_of`` as a UTC timestamp (naive reads as UTC); never raises.
 
-    None when it is missing, unreadable, or more than a day from the local clock ``now``.
+    None when it is missing, unreadable, or more than a day from the local clock ``now``
+    (with ``follow_server``, a source without a clock, a body flowframe's engine wrote is
+    believed whatever its date: a served simulated or replayed day).
     """
     stamp = _stated_as_of(payload)
     if stamp is None:
         return None
     try:
-        believable = abs(stamp - now) <= _AS_OF_SANITY
+        off = abs(stamp - now)
+        # a day served by flowframe (simulated or replayed) to a source without a clock:
+        # any date is its own, within pandas' range
+        believable = off <= _AS_OF_SANITY or (follow_server and _served_by_flowframe(payload))
     except (ValueError, OverflowError):  # OutOfBounds*: a year pandas cannot hold
         return None
     return stamp if believable else None
@@ -579,6 +592,10 @@ class Poller:
         self._now_fn: Now = (
             now if now is not None else (clock_now if callable(clock_now) else _wall_now)
         )
+        # a source without a clock that flowframe serves (a simulated or replayed day over
+        # HTTP): its session time is the server's, not the wall's (see _now)
+        self._follow_server = now is None and not callable(clock_now)
+        self._served_anchor: tuple[pd.Timestamp, pd.Timestamp] | None = None
         self.backoff_base = float(backoff_base)
         self.backoff_max = float(backoff_max)
         self.plan = plan
@@ -854,7 +871,17 @@ class Poller:
         return 1.0
 
     def _now(self) -> pd.Timestamp:
-        return _utc(self._now_fn())
+        """Return the session time: the source's clock, ``now=``, or the wall clock.
+
+        For a source without a clock whose bodies flowframe's engine wrote (``flowframe
+        serve``), the server's: the last such ``as_of`` plus the wall time since it landed.
+        So a served past or simulated day is judged by its own session, not by today's.
+        """
+        local = _utc(self._now_fn())
+        if self._served_anchor is not None:
+            as_of, landed = self._served_anchor
+            return as_of + max(local - landed, pd.Timedelta(0))
+        return local
 
     def _bounds(self, now: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
         open_ = getattr(self._clock, "open", None)
@@ -1098,7 +1125,7 @@ class Poller:
         as_of: pd.Timestamp | None = None  # the latest believable as_of of the cycle's bodies
         series_as_of: pd.Timestamp | None = None
         for call, payload in answers:
-            stamp = _as_of(payload, now)
+            stamp = _as_of(payload, now, self._follow_server)
             if stamp is not None:
                 as_of = stamp if as_of is None else max(as_of, stamp)
             if call.panel == "series":
@@ -1136,6 +1163,9 @@ class Poller:
         self._close_tries = 0
         if as_of is not None:
             self._anchor = (as_of, now)
+            served = any(_served_by_flowframe(payload) for _, payload in answers)
+            if self._follow_server and served:
+                self._served_anchor = (as_of, _utc(self._now_fn()))
         if "series" in read:
             self._series_as_of = series_as_of
         if "snapshot" in read:

@@ -191,17 +191,6 @@ def test_dashboard_polling_in_the_background_follows_the_server(
     assert "ff-error" not in dash.status_line.html.value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a Poller on a source without a clock (ff.FlashAlpha) judges 'session over' by the "
-        "wall clock and today's calendar (flowframe/live/poller.py: _now() is the wall clock, "
-        "next_delay() takes _bounds(now) = session_bounds(today) and next_wait() returns None "
-        "past the close, so _run() stops with 'session over'), not by the server's clock "
-        "(_server_now(), the as_of anchor): outside US market hours the background polling "
-        "of a served simulated or replayed session ends after one cycle"
-    ),
-)
 def test_background_polling_of_a_served_session_outlives_the_wall_clocks_close(
     moved: tuple[ff.Simulated, Wall, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -212,6 +201,9 @@ def test_background_polling_of_a_served_session_outlives_the_wall_clocks_close(
     with ff.FlashAlpha(KEY, base_url=url) as client:
         dash, _ = asyncio.run(poll_in_background(client, wall, 3))
     assert dash.status.ticks >= 3, dash.status.extra
+    # the session time shown is the served session's, not the evening's
+    session_time = dash.status.session_time
+    assert session_time is not None and session_time.date() == pd.Timestamp(DATE).date()
 
 
 def test_the_served_clock_is_the_sources(moved: tuple[ff.Simulated, Wall, str]) -> None:
