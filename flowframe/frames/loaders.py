@@ -35,6 +35,13 @@ import xarray as xr
 from flowframe._constants import SIDES
 from flowframe._params import validate_choice, validate_symbol
 from flowframe.errors import FlowframeWarning
+from flowframe.frames.ensemble import (
+    EnsembleSnapshot,
+    ensemble_sources,
+    stack_frames,
+    stack_grids,
+    stack_rows,
+)
 from flowframe.frames.grid import (
     heatmap_from_json,
     heatmap_from_payload,
@@ -243,6 +250,13 @@ def hedge_flow(
     validate_choice(side, (*SIDES, "split"), "side")
     src = _resolve(source)
     name = source_name(src)
+    models = ensemble_sources(src)
+    if models is not None:
+        frames = {
+            k: hedge_flow(symbol, side=side, bar=bar, minutes=minutes, source=m)
+            for k, m in models.items()
+        }
+        return stack_frames(frames, name)
     if side == "split":
         calls, puts = (
             _body(src, "hedge-flow", symbol, side=leg, bar=bar, minutes=minutes)
@@ -346,6 +360,10 @@ def series(
     ValueError: minutes=0 is not allowed; use a whole number from 1 to 390
     """
     src = _resolve(source)
+    models = ensemble_sources(src)
+    if models is not None:
+        frames = {k: series(symbol, bar=bar, minutes=minutes, source=m) for k, m in models.items()}
+        return stack_frames(frames, source_name(src))
     body = _body(src, "series", symbol, bar=bar, minutes=minutes)
     return _read(body, series_from_json, series_from_payload, source_name(src))
 
@@ -453,6 +471,13 @@ def heatmap(
     ValueError: bar='5m' is not allowed for heatmap; it serves bar='1m' only
     """
     src = _resolve(source)
+    models = ensemble_sources(src)
+    if models is not None:
+        grids = {
+            k: heatmap(symbol, metric=metric, mode=mode, bar=bar, minutes=minutes, source=m)
+            for k, m in models.items()
+        }
+        return stack_grids(grids, source_name(src))  # type: ignore[return-value]
     body = _body(src, "heatmap", symbol, metric=metric, mode=mode, bar=bar, minutes=minutes)
     return _read(body, heatmap_from_json, heatmap_from_payload, source_name(src))
 
@@ -535,6 +560,12 @@ def strike_flow(
     'contracts per bar'
     """
     src = _resolve(source)
+    models = ensemble_sources(src)
+    if models is not None:
+        grids = {
+            k: strike_flow(symbol, bar=bar, minutes=minutes, source=m) for k, m in models.items()
+        }
+        return stack_grids(grids, source_name(src))  # type: ignore[return-value]
     body = _body(src, "strike-flow", symbol, bar=bar, minutes=minutes)
     return _read(body, strike_flow_from_json, strike_flow_from_payload, source_name(src))
 
@@ -609,6 +640,10 @@ def snapshot(
     ValueError: expiry='06/05/2026' is not allowed; use a datetime.date or a 'YYYY-MM-DD' string
     """
     src = _resolve(source)
+    models = ensemble_sources(src)
+    if models is not None:
+        members = {k: snapshot(symbol, expiry=expiry, source=m) for k, m in models.items()}
+        return EnsembleSnapshot(members, source=source_name(src))  # type: ignore[return-value]
     return Snapshot(src.get_snapshot(symbol, expiry=expiry), source=source_name(src))
 
 
@@ -679,5 +714,9 @@ def leaderboard(*, metric: str = "heat", n: int = 10, source: Source | None = No
     ValueError: metric='hot' is not allowed; use one of 'heat', 'pin_risk', ...
     """
     src = _resolve(source)
+    models = ensemble_sources(src)
+    if models is not None:
+        frames = {k: leaderboard(metric=metric, n=n, source=m) for k, m in models.items()}
+        return stack_rows(frames, source_name(src))
     payload = src.get_leaderboard(metric=metric, n=n)
     return leaderboard_from_payload(payload, source=source_name(src))

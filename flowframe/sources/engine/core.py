@@ -53,6 +53,7 @@ from __future__ import annotations
 import datetime as dt
 import numbers
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -77,10 +78,15 @@ from flowframe.sources.engine.schemas import (
 
 __all__ = [
     "EngineConfig",
+    "SessionBase",
+    "SessionPrints",
     "SessionState",
     "check_inputs",
     "completed_samples",
     "compute_session",
+    "finish_sessions",
+    "session_base",
+    "session_prints",
 ]
 
 # named from the dealer's side; MODEL.md section 3 calls them priors A, B, C and D
@@ -600,6 +606,12 @@ def compute_session(
 ) -> SessionState:
     """Compute every sample of one session (see the module docstring for the conventions).
 
+    The work runs in three stages, which :class:`~flowframe.Ensemble` shares between
+    variants: :func:`session_base` (the chain and the spot path: greeks of every contract at
+    every sample end), :func:`session_prints` (the tape: classification, per-print greeks,
+    flows) and :func:`finish_sessions` (one config: positions, exposures, levels). This is
+    the one-variant case, and gives the same numbers bit for bit.
+
     Parameters
     ----------
     chain, tape, spot
@@ -630,12 +642,87 @@ def compute_session(
         ``iv_clock`` is neither ``"calendar"`` nor ``"trading"``.
     """
     cfg = config or EngineConfig()
+    base = session_base(chain, spot, expiration=expiration, iv_clock=iv_clock)
+    prints = session_prints(base, tape)
+    (state,) = finish_sessions(base, [(prints, cfg)], symbol=symbol)
+    return state
+
+
+@dataclass(frozen=True, eq=False)
+class SessionBase:
+    """What every variant over one chain and one spot path shares: no tape, no config.
+
+    Built by :func:`session_base`: the checked chain (IVs on the trading clock), the day's
+    sample grid, spot and time left at each sample end, and the greeks of every contract
+    there, ``(S, C)``.
+    """
+
+    expiration: str
+    opening: pd.Timestamp
+    session_ns: int
+    day_minutes: float
+    n_samples: int
+    chain: pd.DataFrame
+    strikes: np.ndarray  # (K,)
+    c_strike: np.ndarray  # (C,)
+    c_is_call: np.ndarray
+    c_iv: np.ndarray
+    c_oi: np.ndarray
+    c_k: np.ndarray  # strike index of each contract
+    spacing: float
+    path: pd.Series
+    spot_gaps: int
+    starts: pd.DatetimeIndex  # (S,)
+    ends_ns: np.ndarray
+    spot: np.ndarray  # (S,) at sample end
+    minutes_left: np.ndarray
+    tau: np.ndarray
+    greeks: bs.Greeks  # (S, C)
+    to_strike: np.ndarray  # (C, K)
+    calls_to_strike: np.ndarray
+    puts_to_strike: np.ndarray
+    atm_iv: np.ndarray
+    sigma_rem: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class SessionPrints:
+    """One tape's part of a session, over a :class:`SessionBase`; no config.
+
+    Built by :func:`session_prints`: the checked tape, its classification and the flows it
+    makes (per sample, per minute and strike, cumulative per contract).
+    """
+
+    tape: pd.DataFrame
+    classification: Classification
+    inside: np.ndarray  # per print of the checked tape
+    known: np.ndarray
+    hf_calls: np.ndarray
+    hf_puts: np.ndarray
+    strike_delta: np.ndarray
+    strike_gamma: np.ndarray
+    strike_contracts: np.ndarray
+    spread_pct: np.ndarray
+    cum_signed: np.ndarray  # (S, C)
+    traded: np.ndarray  # (S, C)
+
+
+def session_base(
+    chain: pd.DataFrame,
+    spot: pd.Series | pd.DataFrame,
+    *,
+    expiration: str,
+    iv_clock: IvClock = "trading",
+) -> SessionBase:
+    """Check the chain and the spot path and compute what no tape and no config changes.
+
+    Parameters are those of :func:`compute_session`.
+    """
     bs.check_iv_clock(iv_clock)
     chain = _check_chain(chain)
     if iv_clock != "trading":
         chain["iv"] = bs.trading_clock_vol(chain["iv"].to_numpy(), iv_clock)
     chain.attrs[IV_CLOCK_ATTR] = "trading"  # what the engine computes on, whatever was given
-    tape = _check_tape(tape)
     path, spot_gaps = _spot_series(spot)
     # the day's session (16:00 ET, or 13:00 on an early close; a day without a session gets
     # the regular hours, and completed() reads 0 there)
@@ -650,15 +737,67 @@ def compute_session(
     c_strike = chain["strike"].to_numpy()
     c_is_call = (chain["right"] == "C").to_numpy()
     c_iv = chain["iv"].to_numpy()
-    c_oi = chain["oi"].to_numpy()
-    c_k = np.searchsorted(strikes, c_strike)  # strike index of each contract
+    c_k = np.searchsorted(strikes, c_strike)
     n_c = len(chain)
-    spacing = float(np.median(np.diff(strikes))) if n_k > 1 else 1.0
 
+    # --- states at sample end
+    starts = pd.DatetimeIndex(
+        opening + pd.to_timedelta(np.arange(n_samples) * SAMPLE_SECONDS, unit="s")
+    ).as_unit("ns")
+    ends_ns = starts.asi8 + SAMPLE_SECONDS * 10**9
+    spot_s = _asof(path, ends_ns)
+    minutes_left = day_minutes - (np.arange(n_samples) + 1) * SAMPLE_SECONDS / 60.0
+    tau_s = bs.tau_from_minutes(minutes_left)
+    gs = bs.greeks(
+        spot_s[:, None], c_strike[None, :], tau_s[:, None], c_iv[None, :], c_is_call[None, :]
+    )
+    to_strike = np.zeros((n_c, n_k))
+    to_strike[np.arange(n_c), c_k] = 1.0
+
+    # --- ATM IV (mean of call and put IV by strike, interpolated at spot)
+    iv_by_strike = np.bincount(c_k, weights=c_iv, minlength=n_k) / np.maximum(
+        np.bincount(c_k, minlength=n_k), 1
+    )
+    atm_iv = np.interp(spot_s, strikes, iv_by_strike)
+    return SessionBase(
+        expiration=expiration,
+        opening=opening,
+        session_ns=session_ns,
+        day_minutes=day_minutes,
+        n_samples=int(n_samples),
+        chain=chain,
+        strikes=strikes,
+        c_strike=c_strike,
+        c_is_call=c_is_call,
+        c_iv=c_iv,
+        c_oi=chain["oi"].to_numpy(),
+        c_k=c_k,
+        spacing=float(np.median(np.diff(strikes))) if n_k > 1 else 1.0,
+        path=path,
+        spot_gaps=spot_gaps,
+        starts=starts,
+        ends_ns=ends_ns,
+        spot=spot_s,
+        minutes_left=minutes_left,
+        tau=tau_s,
+        greeks=gs,
+        to_strike=to_strike,
+        calls_to_strike=to_strike * c_is_call[:, None],
+        puts_to_strike=to_strike * ~c_is_call[:, None],
+        atm_iv=atm_iv,
+        sigma_rem=spot_s * atm_iv * np.sqrt(tau_s),
+    )
+
+
+def session_prints(base: SessionBase, tape: pd.DataFrame) -> SessionPrints:
+    """Check one tape and compute its flows over ``base``: what no config changes."""
+    tape = _check_tape(tape)
+    chain = base.chain
+    n_samples, n_c, n_k = base.n_samples, len(chain), base.strikes.size
     # --- prints: sample, minute, contract, spot, greeks
     t_ns = tape["t"].dt.tz_convert("UTC").array.as_unit("ns").asi8
-    rel = t_ns - opening.value
-    inside = (rel >= 0) & (rel < session_ns)
+    rel = t_ns - base.opening.value
+    inside = (rel >= 0) & (rel < base.session_ns)
     key = pd.MultiIndex.from_arrays([chain["strike"], chain["right"]])
     contract = key.get_indexer(
         pd.MultiIndex.from_arrays([tape["strike"].astype(np.float64), tape["right"]])
@@ -672,18 +811,20 @@ def compute_session(
     size = tape["size"].to_numpy(dtype=np.float64)[keep]
     sample = (rel // (SAMPLE_SECONDS * 10**9)).astype(np.int64)
     minute = sample // 2
-    s_k = _asof(path, t_ns[keep])
-    tau_k = bs.tau_from_minutes((session_ns - rel) / 6e10)
-    g = bs.greeks(s_k, c_strike[contract], tau_k, c_iv[contract], c_is_call[contract])
+    s_k = _asof(base.path, t_ns[keep])
+    tau_k = bs.tau_from_minutes((base.session_ns - rel) / 6e10)
+    g = bs.greeks(
+        s_k, base.c_strike[contract], tau_k, base.c_iv[contract], base.c_is_call[contract]
+    )
     signed = side * size
     hf = _whole_dollars(signed * g.delta * MULTIPLIER * s_k)
     gamma_dollars = _whole_dollars(signed * g.gamma * MULTIPLIER * s_k * s_k * 0.01)
 
-    is_call_print = c_is_call[contract]
+    is_call_print = base.c_is_call[contract]
     hf_calls = np.bincount(sample[is_call_print], weights=hf[is_call_print], minlength=n_samples)
     hf_puts = np.bincount(sample[~is_call_print], weights=hf[~is_call_print], minlength=n_samples)
     n_minutes = n_samples // 2
-    cell = minute * n_k + c_k[contract]
+    cell = minute * n_k + base.c_k[contract]
     shape = (n_minutes, n_k)
     strike_delta = np.bincount(cell, weights=hf, minlength=n_minutes * n_k).reshape(shape)
     strike_gamma = np.bincount(cell, weights=gamma_dollars, minlength=n_minutes * n_k).reshape(
@@ -694,7 +835,7 @@ def compute_session(
     # --- last quoted spread per contract, carried forward (NaN without quotes)
     spread_pct = _last_spread(tape, keep, sample, contract, n_c, n_samples)
 
-    # --- effective OI and dealer positions at each sample end
+    # --- signed and traded contracts at each sample end
     flat = sample * n_c + contract
     per_sample = np.bincount(flat, weights=signed, minlength=n_samples * n_c).reshape(
         n_samples, n_c
@@ -703,91 +844,135 @@ def compute_session(
     traded = np.cumsum(
         np.bincount(flat, weights=size, minlength=n_samples * n_c).reshape(n_samples, n_c), axis=0
     )
-    effective = np.maximum(0.0, c_oi[None, :] + cfg.oi_weight * cum_signed)
-    call_sign, put_sign = _PRIOR_SIGNS[cfg.dealer_prior]
-    sign = np.where(c_is_call, call_sign, put_sign)
-    if cfg.dealer_prior == "flow_only":
-        position = -cfg.oi_weight * cum_signed
-        settled_position = np.zeros_like(position)
-    else:
-        position = sign[None, :] * effective
-        settled_position = np.broadcast_to(sign * c_oi, position.shape)
-
-    # --- states at sample end
-    starts = pd.DatetimeIndex(
-        opening + pd.to_timedelta(np.arange(n_samples) * SAMPLE_SECONDS, unit="s")
-    ).as_unit("ns")
-    ends_ns = starts.asi8 + SAMPLE_SECONDS * 10**9
-    spot_s = _asof(path, ends_ns)
-    notes = _input_notes(path, spot_gaps, ends_ns, inside, known)
-    minutes_left = day_minutes - (np.arange(n_samples) + 1) * SAMPLE_SECONDS / 60.0
-    tau_s = bs.tau_from_minutes(minutes_left)
-    gs = bs.greeks(
-        spot_s[:, None], c_strike[None, :], tau_s[:, None], c_iv[None, :], c_is_call[None, :]
+    return SessionPrints(
+        tape=tape,
+        classification=classification,
+        inside=inside,
+        known=known,
+        hf_calls=hf_calls,
+        hf_puts=hf_puts,
+        strike_delta=strike_delta,
+        strike_gamma=strike_gamma,
+        strike_contracts=strike_contracts,
+        spread_pct=spread_pct,
+        cum_signed=cum_signed,
+        traded=traded,
     )
-    s_col = spot_s[:, None]
+
+
+def finish_sessions(
+    base: SessionBase,
+    variants: Sequence[tuple[SessionPrints, EngineConfig]],
+    *,
+    symbol: str,
+) -> list[SessionState]:
+    """Compute one :class:`SessionState` per ``(prints, config)`` over one ``base``.
+
+    Variants whose flip sweeps are the same (``flip_levels``, ``flip_range``) share its most
+    expensive part, the gamma of every netted contract at every swept level; each variant's
+    numbers are those :func:`compute_session` gives it alone, bit for bit (the same
+    operations on the same chunks, in the same order).
+    """
+    b = base
+    positions: list[np.ndarray] = []
+    settled: list[np.ndarray] = []
+    effectives: list[np.ndarray] = []
+    for prints, cfg in variants:
+        effective = np.maximum(0.0, b.c_oi[None, :] + cfg.oi_weight * prints.cum_signed)
+        call_sign, put_sign = _PRIOR_SIGNS[cfg.dealer_prior]
+        sign = np.where(b.c_is_call, call_sign, put_sign)
+        if cfg.dealer_prior == "flow_only":
+            position = -cfg.oi_weight * prints.cum_signed
+            settled_position = np.zeros_like(position)
+        else:
+            position = sign[None, :] * effective
+            settled_position = np.broadcast_to(sign * b.c_oi, position.shape)
+        positions.append(position)
+        settled.append(settled_position)
+        effectives.append(effective)
+
+    flips: list[tuple[np.ndarray, list[str]] | None] = [None] * len(variants)
+    sweeps: dict[tuple[int, float], list[int]] = {}
+    for i, (_, cfg) in enumerate(variants):
+        if cfg.gamma_flip:
+            sweeps.setdefault((cfg.flip_levels, cfg.flip_range), []).append(i)
+        else:
+            flips[i] = (np.full(b.n_samples, np.nan), ["not_computed"] * b.n_samples)
+    for members in sweeps.values():
+        cfg = variants[members[0]][1]
+        found = _gamma_flips(
+            b.spot, b.tau, b.sigma_rem, [positions[i] for i in members], b.c_strike, b.c_iv, cfg
+        )
+        for i, flip in zip(members, found, strict=True):
+            flips[i] = flip
+
+    out = []
+    for (prints, cfg), position, settled_position, effective, flip_status in zip(
+        variants, positions, settled, effectives, flips, strict=True
+    ):
+        assert flip_status is not None
+        out.append(
+            _finish(b, prints, cfg, position, settled_position, effective, flip_status, symbol)
+        )
+    return out
+
+
+def _finish(
+    b: SessionBase,
+    prints: SessionPrints,
+    cfg: EngineConfig,
+    position: np.ndarray,
+    settled_position: np.ndarray,
+    effective: np.ndarray,
+    flip_status: tuple[np.ndarray, list[str]],
+    symbol: str,
+) -> SessionState:
+    """Exposures, levels and scores of one variant (see :func:`finish_sessions`)."""
+    gs, s_col = b.greeks, b.spot[:, None]
     gex_c = position * gs.gamma * MULTIPLIER * s_col * s_col * 0.01
     settled_gex_c = settled_position * gs.gamma * MULTIPLIER * s_col * s_col * 0.01
     dex_c = position * gs.delta * MULTIPLIER * s_col
     vex_c = position * gs.vanna * MULTIPLIER * s_col * 0.01
     chex_c = position * gs.charm * MULTIPLIER * s_col / TRADING_HOURS_PER_YEAR
 
-    to_strike = np.zeros((n_c, n_k))
-    to_strike[np.arange(n_c), c_k] = 1.0
-    calls_to_strike = to_strike * c_is_call[:, None]
-    puts_to_strike = to_strike * ~c_is_call[:, None]
-    strike_gex = gex_c @ to_strike
-    strike_call_gex = gex_c @ calls_to_strike
-    strike_put_gex = gex_c @ puts_to_strike
-    strike_dex = dex_c @ to_strike
-    strike_vex = vex_c @ to_strike
-    strike_chex = chex_c @ to_strike
-    strike_oi = effective @ to_strike
+    strike_gex = gex_c @ b.to_strike
+    strike_call_gex = gex_c @ b.calls_to_strike
+    strike_put_gex = gex_c @ b.puts_to_strike
+    strike_oi = effective @ b.to_strike
     net_gex = gex_c.sum(axis=1)
-
-    # --- ATM IV (mean of call and put IV by strike, interpolated at spot)
-    iv_by_strike = np.bincount(c_k, weights=c_iv, minlength=n_k) / np.maximum(
-        np.bincount(c_k, minlength=n_k), 1
-    )
-    atm_iv = np.interp(spot_s, strikes, iv_by_strike)
-    sigma_rem = spot_s * atm_iv * np.sqrt(tau_s)
-
-    if cfg.gamma_flip:
-        flip, status = _gamma_flip(spot_s, tau_s, sigma_rem, position, c_strike, c_iv, cfg)
-    else:
-        flip, status = np.full(n_samples, np.nan), ["not_computed"] * n_samples
+    flip, status = flip_status
+    strikes, spot_s = b.strikes, b.spot
     call_wall = strikes[np.argmax(np.abs(strike_call_gex), axis=1)]
     put_wall = strikes[np.argmax(np.abs(strike_put_gex), axis=1)]
-    magnet = _magnet(strikes, strike_gex, spot_s, np.maximum(3.0 * sigma_rem, 1.5 * spacing))
+    magnet = _magnet(strikes, strike_gex, spot_s, np.maximum(3.0 * b.sigma_rem, 1.5 * b.spacing))
     pin_parts, pin_score = _pin_score(
-        strikes, strike_oi, strike_gex, spot_s, sigma_rem, magnet, minutes_left, day_minutes
+        strikes, strike_oi, strike_gex, spot_s, b.sigma_rem, magnet, b.minutes_left, b.day_minutes
     )
-    pin_prob = _pin_probability(spot_s, magnet, atm_iv, tau_s, spacing / 2.0)
+    pin_prob = _pin_probability(spot_s, magnet, b.atm_iv, b.tau, b.spacing / 2.0)
     regime = np.where(
         net_gex > 0, "positive_gamma", np.where(net_gex < 0, "negative_gamma", "neutral")
     )
-
     return SessionState(
         symbol=symbol,
-        expiration=expiration,
-        open=opening,
+        expiration=b.expiration,
+        open=b.opening,
         strikes=strikes,
-        sample_starts=starts,
-        hf_calls=hf_calls,
-        hf_puts=hf_puts,
-        strike_delta_dollars=strike_delta,
-        strike_gamma_dollars=strike_gamma,
-        strike_contracts=strike_contracts,
+        sample_starts=b.starts,
+        hf_calls=prints.hf_calls,
+        hf_puts=prints.hf_puts,
+        strike_delta_dollars=prints.strike_delta,
+        strike_gamma_dollars=prints.strike_gamma,
+        strike_contracts=prints.strike_contracts,
         spot=spot_s,
-        tau=tau_s,
-        atm_iv=atm_iv,
+        tau=b.tau,
+        atm_iv=b.atm_iv,
         effective_oi=effective,
         strike_gex=strike_gex,
         strike_call_gex=strike_call_gex,
         strike_put_gex=strike_put_gex,
-        strike_dex=strike_dex,
-        strike_vex=strike_vex,
-        strike_chex=strike_chex,
+        strike_dex=dex_c @ b.to_strike,
+        strike_vex=vex_c @ b.to_strike,
+        strike_chex=chex_c @ b.to_strike,
         strike_oi=strike_oi,
         net_gex=net_gex,
         net_dex=dex_c.sum(axis=1),
@@ -803,14 +988,14 @@ def compute_session(
         pin_score=pin_score,
         pin_probability_pct=pin_prob,
         regime=regime.tolist(),
-        max_pain=_max_pain(strikes, effective, c_k, c_is_call),
-        chain=chain,
-        classification=classification,
+        max_pain=_max_pain(strikes, effective, b.c_k, b.c_is_call),
+        chain=b.chain,
+        classification=prints.classification,
         config=cfg,
-        traded_contracts=traded,
-        spread_pct=spread_pct,
+        traded_contracts=prints.traded,
+        spread_pct=prints.spread_pct,
         position=np.asarray(position),
-        notes=notes,
+        notes=_input_notes(b.path, b.spot_gaps, b.ends_ns, prints.inside, prints.known),
     )
 
 
@@ -839,16 +1024,19 @@ def _last_spread(
     return filled
 
 
-def _gamma_flip(
+def _gamma_flips(
     spot: np.ndarray,
     tau: np.ndarray,
     sigma_rem: np.ndarray,
-    position: np.ndarray,
+    positions: Sequence[np.ndarray],
     strike: np.ndarray,
     iv: np.ndarray,
     cfg: EngineConfig,
-) -> tuple[np.ndarray, list[str]]:
+) -> list[tuple[np.ndarray, list[str]]]:
     """Zero of the re-priced net GEX profile nearest spot, per sample (NaN when none).
+
+    One result per position matrix in ``positions`` (variants of one session): the coarse
+    sweep's gamma is computed once for all of them.
 
     A coarse sweep of ``flip_levels`` points brackets every sign change between non-zero
     values (a level where GEX underflows to exactly 0 is no crossing); every bracket is
@@ -862,28 +1050,32 @@ def _gamma_flip(
     ``sum |n * gamma|`` there) counts as 0, no sign, as an underflow does.
     """
     n_s = spot.size
-    strike, iv, position = _net_by_strike_and_iv(strike, iv, position)
+    netted = [_net_by_strike_and_iv(strike, iv, p) for p in positions]
+    strike, iv = netted[0][0], netted[0][1]  # the same contracts net the same way
     half = np.maximum(cfg.flip_range, 5.0 * sigma_rem / spot)
     unit = np.linspace(-1.0, 1.0, cfg.flip_levels)
     levels = spot[:, None] * (1.0 + half[:, None] * unit[None, :])  # (S, L)
-    profile = _gex_profile(levels, tau, position, strike, iv)
-    rows, cells = np.nonzero(_crossings(profile))  # every bracketing cell of every sample
-    flip = np.full(n_s, np.nan)
-    if rows.size:
-        lo, hi = _brackets(profile)
-        a, b = levels[rows, lo[rows, cells]], levels[rows, hi[rows, cells]]
-        fine = np.linspace(0.0, 1.0, _FINE_LEVELS)
-        fine_levels = a[:, None] + (b - a)[:, None] * fine[None, :]  # (K, F)
-        fine_profile = _gex_profile(fine_levels, tau[rows], position[rows], strike, iv)
-        roots = _nearest_root(fine_levels, fine_profile, spot[rows])  # (K,)
-        roots = np.where(np.isfinite(roots), roots, (a + b) / 2.0)  # the bracket's ends cross
-        distance = np.abs(roots - spot[rows])
-        best = np.full(n_s, np.inf)
-        np.minimum.at(best, rows, distance)
-        chosen = distance == best[rows]  # per sample, the root nearest spot
-        flip[rows[chosen]] = roots[chosen]
-    status = ["ok" if np.isfinite(f) else "no_flip_in_range" for f in flip.tolist()]
-    return flip, status
+    profiles = _gex_profile(levels, tau, [n[2] for n in netted], strike, iv)
+    out = []
+    for (_, _, position), profile in zip(netted, profiles, strict=True):
+        rows, cells = np.nonzero(_crossings(profile))  # every bracketing cell of every sample
+        flip = np.full(n_s, np.nan)
+        if rows.size:
+            lo, hi = _brackets(profile)
+            a, b = levels[rows, lo[rows, cells]], levels[rows, hi[rows, cells]]
+            fine = np.linspace(0.0, 1.0, _FINE_LEVELS)
+            fine_levels = a[:, None] + (b - a)[:, None] * fine[None, :]  # (K, F)
+            (fine_profile,) = _gex_profile(fine_levels, tau[rows], [position[rows]], strike, iv)
+            roots = _nearest_root(fine_levels, fine_profile, spot[rows])  # (K,)
+            roots = np.where(np.isfinite(roots), roots, (a + b) / 2.0)  # the bracket's ends cross
+            distance = np.abs(roots - spot[rows])
+            best = np.full(n_s, np.inf)
+            np.minimum.at(best, rows, distance)
+            chosen = distance == best[rows]  # per sample, the root nearest spot
+            flip[rows[chosen]] = roots[chosen]
+        status = ["ok" if np.isfinite(f) else "no_flip_in_range" for f in flip.tolist()]
+        out.append((flip, status))
+    return out
 
 
 _FINE_LEVELS: Final = 16
@@ -947,24 +1139,31 @@ def _nearest_root(levels: np.ndarray, profile: np.ndarray, spot: np.ndarray) -> 
 
 
 def _gex_profile(
-    levels: np.ndarray, tau: np.ndarray, position: np.ndarray, strike: np.ndarray, iv: np.ndarray
-) -> np.ndarray:
+    levels: np.ndarray,
+    tau: np.ndarray,
+    positions: Sequence[np.ndarray],
+    strike: np.ndarray,
+    iv: np.ndarray,
+) -> list[np.ndarray]:
     """Net GEX at each hypothetical spot level: (S, L) levels -> (S, L) dollars per 1%.
 
-    A level whose net is within the rounding of its sum (``_FLIP_ROUNDING`` times
-    ``sum |n * gamma|``) is set to exactly 0: its sign is noise.
+    One profile per position matrix (S, C) in ``positions``; the gamma at the levels is
+    computed once, chunk by chunk, for all of them. A level whose net is within the rounding
+    of its sum (``_FLIP_ROUNDING`` times ``sum |n * gamma|``) is set to exactly 0: its sign
+    is noise.
     """
-    out = np.empty(levels.shape)
-    both = np.stack([position, np.abs(position)], axis=-1)  # (S, C, 2): net and gross
+    outs = [np.empty(levels.shape) for _ in positions]
+    both = [np.stack([p, np.abs(p)], axis=-1) for p in positions]  # (S, C, 2): net and gross
     chunk = max(1, 400_000 // max(1, levels.shape[1] * strike.size))
     for start in range(0, levels.shape[0], chunk):
         sl = slice(start, start + chunk)
         lv = levels[sl][:, :, None]
         gam = bs.gamma(lv, strike[None, None, :], tau[sl][:, None, None], iv[None, None, :])
-        net, gross = np.moveaxis(np.einsum("slc,sck->slk", gam, both[sl]), -1, 0)
-        net[np.abs(net) <= _FLIP_ROUNDING * gross] = 0.0
-        out[sl] = net * MULTIPLIER * levels[sl] ** 2 * 0.01
-    return out
+        for out, pair in zip(outs, both, strict=True):
+            net, gross = np.moveaxis(np.einsum("slc,sck->slk", gam, pair[sl]), -1, 0)
+            net[np.abs(net) <= _FLIP_ROUNDING * gross] = 0.0
+            out[sl] = net * MULTIPLIER * levels[sl] ** 2 * 0.01
+    return outs
 
 
 def _magnet(

@@ -151,7 +151,7 @@ class Local(EndpointMethods[Payload]):
         else:
             checked_chain, checked_tape = _prepared.chain, _prepared.tape
             self._quality = _prepared.quality
-        self._inputs: tuple[pd.DataFrame, pd.DataFrame, pd.Series | pd.DataFrame] | None = (
+        self._inputs: tuple[pd.DataFrame, pd.DataFrame, pd.Series | pd.DataFrame] = (
             checked_chain,
             checked_tape,
             spot,
@@ -224,7 +224,6 @@ class Local(EndpointMethods[Payload]):
     def state(self) -> SessionState:
         """The computed session (computed on first use, then kept)."""
         if self._state is None:
-            assert self._inputs is not None
             chain, tape, spot = self._inputs
             self._state = compute_session(
                 chain,
@@ -235,8 +234,16 @@ class Local(EndpointMethods[Payload]):
                 config=self._config,
                 iv_clock=self.iv_clock,
             )
-            self._inputs = None  # the state holds what is needed
         return self._state
+
+    @property
+    def inputs(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series | pd.DataFrame]:
+        """The checked chain, tape and spot path this source computes from.
+
+        The chain's IVs are on :attr:`iv_clock`; the tape is in time order with the rows the
+        engine does not use left out (counted in :attr:`quality`).
+        """
+        return self._inputs
 
     def at(self, now: str | dt.datetime | pd.Timestamp) -> Local:
         """Return this source with its clock frozen at ``now``, sharing the computed session.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -106,6 +106,8 @@ class Simulated(EndpointMethods[Payload]):
         self._markets: dict[str, Market] = {}
         self._sources: dict[str, Local] = {}
         self._root: Simulated | None = None  # the source this one was made from by at()
+        # an ensemble's variant: the engine source of each symbol comes from the ensemble
+        self._variant: Callable[[str], Local] | None = None
         self.name = f"Simulated(seed={seed}, {day.isoformat()})"
 
     def __repr__(self) -> str:
@@ -159,6 +161,8 @@ class Simulated(EndpointMethods[Payload]):
     def local(self, symbol: str) -> Local:
         """Return the engine source of one symbol (built on first use)."""
         sym = _params.validate_symbol(symbol)
+        if self._variant is not None:
+            return self._variant(sym)
         if sym not in self._sources and self._root is not None:
             self._sources[sym] = self._root.local(sym)._with_clock(self.clock)
         if sym not in self._sources:

@@ -1,0 +1,273 @@
+"""``ff.Ensemble``: every variant equals an ``ff.Local`` built with its config and inputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import flowframe as ff
+from flowframe.sources.engine import core
+from flowframe.sources.engine import ensemble as ensemble_mod
+
+NOW = "13:10"
+
+VARIANTS = {
+    "base": None,
+    "short_all": {"dealer_prior": "short_all"},
+    "short_calls_long_puts": ff.EngineConfig(dealer_prior="short_calls_long_puts"),
+    "flow_only": {"dealer_prior": "flow_only"},
+    "oi_weight=1": ff.whatif.reweight_oi(1.0),
+    "half_settled": ff.whatif.reweight_oi(settled=0.5),
+    "no_blocks": ff.whatif.drop_blocks(20),
+    "calls": ff.whatif.calls_only(),
+    "puts": ff.whatif.puts_only(),
+    "no_lunch": ff.whatif.drop_window("12:00", "12:30"),
+    "signed": ff.whatif.drop_unsigned(),
+    "short_all_no_blocks": ({"dealer_prior": "short_all"}, ff.whatif.drop_blocks(20)),
+}
+
+
+@pytest.fixture(scope="module")
+def day() -> ff.Simulated:
+    return ff.Simulated(seed=3, now=NOW, symbols=["SPX", "QQQ"], scale=0.15)
+
+
+@pytest.fixture(scope="module")
+def ens(day: ff.Simulated) -> ff.Ensemble:
+    return ff.Ensemble(day, VARIANTS)
+
+
+@pytest.fixture(scope="module")
+def alone(ens: ff.Ensemble) -> dict[str, ff.Local]:
+    """Each variant built on its own, the way a user would, from its inputs and config."""
+    out = {}
+    for name in ens.names:
+        chain, tape, spot = ens.inputs(name, "SPX")
+        out[name] = ff.Local(
+            chain=chain,
+            tape=tape,
+            spot=spot,
+            symbol="SPX",
+            expiration=ens.clock.date,
+            now=NOW,
+            config=ens.config(name),
+        )
+    return out
+
+
+PARAMS = {
+    "hedge-flow": [{"side": s, "bar": b} for s in ("all", "calls", "puts") for b in ("30s", "5m")],
+    "series": [{"bar": b, "minutes": m} for b in ("1m", "15m") for m in (30, 390)],
+    "heatmap": [
+        {"metric": m, "mode": mode}
+        for m in ("gex", "dex", "vex", "chex", "oi", "signed_flow")
+        for mode in ("raw", "delta")
+    ],
+    "strike-flow": [{"minutes": 15}, {"minutes": 390}],
+    "snapshot": [{}],
+}
+
+
+def _strip(body: dict) -> dict:
+    return body
+
+
+@pytest.mark.parametrize("endpoint", list(PARAMS))
+def test_each_variant_answers_as_a_local_built_with_it(
+    ens: ff.Ensemble, alone: dict[str, ff.Local], endpoint: str
+) -> None:
+    method = "get_" + endpoint.replace("-", "_")
+    for name in ens.names:
+        member = ens.member(name, "SPX")
+        for params in PARAMS[endpoint]:
+            got = getattr(member, method)("SPX", **params)
+            want = getattr(alone[name], method)("SPX", **params)
+            assert got == want, (name, params)
+
+
+def test_leaderboard_ranks_each_variant_over_every_symbol(
+    day: ff.Simulated, ens: ff.Ensemble
+) -> None:
+    board = ff.leaderboard(metric="pin_risk", source=ens)
+    assert board.index.names == ["model", "rank"]
+    assert list(board.index.get_level_values("model").unique()) == list(ens.names)
+    for name in ("base", "short_all", "no_blocks"):
+        sources = {}
+        for sym in ("SPX", "QQQ"):
+            chain, tape, spot = ens.inputs(name, sym)
+            sources[sym] = ff.Local(
+                chain=chain,
+                tape=tape,
+                spot=spot,
+                symbol=sym,
+                expiration=ens.clock.date,
+                now=NOW,
+                config=ens.config(name),
+            )
+        now = ens.clock.now()
+        values = {s: src.leaderboard_values(now)["pin_risk"] for s, src in sources.items()}
+        want = sorted(values, key=lambda s: (-values[s], s))  # type: ignore[operator]
+        assert board.loc[name, "symbol"].tolist() == want
+        assert board.loc[name, "value"].tolist() == [values[s] for s in want]
+
+
+def test_the_loaders_stack_each_variant_on_model(
+    ens: ff.Ensemble, alone: dict[str, ff.Local]
+) -> None:
+    hm = ff.heatmap("SPX", metric="gex", minutes=120, source=ens)
+    sf = ff.strike_flow("SPX", minutes=120, source=ens)
+    hf = ff.hedge_flow("SPX", bar="1m", source=ens)
+    se = ff.series("SPX", bar="5m", source=ens)
+    n = len(ens.names)
+    assert hm.dims == ("model", "bar", "strike")
+    assert hm.shape[0] == n and hm["model"].values.tolist() == list(ens.names)
+    assert hm["spot"].dims == ("bar",)
+    assert set(sf.data_vars) == {"signed_delta_dollars", "signed_gamma_dollars", "contracts"}
+    assert all(sf[v].dims == ("model", "bar", "strike") for v in sf.data_vars)
+    assert hf.columns.names == ["model", None] and hf.shape[1] == 2 * n
+    assert se.columns.names == ["model", None] and se.shape[1] == 16 * n
+    assert json.loads(hm.attrs["models"]) == list(ens.names)
+    assert hm.attrs["source"].startswith("Ensemble(12 variants")
+    for name, src in alone.items():
+        one = ff.heatmap("SPX", metric="gex", minutes=120, source=src)
+        xr.testing.assert_identical(hm.sel(model=name, drop=True).drop_attrs(), one.drop_attrs())
+        one_sf = ff.strike_flow("SPX", minutes=120, source=src)
+        xr.testing.assert_identical(sf.sel(model=name, drop=True).drop_attrs(), one_sf.drop_attrs())
+        pd.testing.assert_frame_equal(
+            hf[name], ff.hedge_flow("SPX", bar="1m", source=src), check_flags=False
+        )
+        pd.testing.assert_frame_equal(se[name], ff.series("SPX", bar="5m", source=src))
+
+
+def test_variants_differ_where_their_assumptions_do(ens: ff.Ensemble) -> None:
+    states = ens.states("SPX")
+    base = states["base"]
+    # the dealer prior moves exposures, not the customers' flow
+    assert np.array_equal(states["short_all"].hf_calls, base.hf_calls)
+    assert not np.array_equal(states["short_all"].net_gex, base.net_gex)
+    # a what-if on the tape moves the flow
+    assert not np.array_equal(states["no_blocks"].strike_contracts, base.strike_contracts)
+    assert np.all(states["calls"].hf_puts == 0) and np.all(states["puts"].hf_calls == 0)
+    np.testing.assert_array_equal(states["calls"].hf_calls + states["puts"].hf_puts, base.hf_all)
+    # flow_only holds no settled OI: only the other side of today's flow
+    assert np.all(states["flow_only"].settled_net_gex == 0)
+
+
+def test_the_variants_share_the_chain_and_each_tape(
+    day: ff.Simulated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {"base": 0, "prints": 0, "gamma": 0}
+    real_base, real_prints, real_gamma = core.session_base, core.session_prints, core.bs.gamma
+
+    def counting(key, real):  # type: ignore[no-untyped-def]
+        def inner(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls[key] += 1
+            return real(*args, **kwargs)
+
+        return inner
+
+    monkeypatch.setattr(ensemble_mod, "session_base", counting("base", real_base))
+    monkeypatch.setattr(ensemble_mod, "session_prints", counting("prints", real_prints))
+    monkeypatch.setattr(core.bs, "gamma", counting("gamma", real_gamma))
+    ens = ff.Ensemble(day, VARIANTS)
+    ens.states("SPX")
+    assert calls["base"] == 1  # one chain, one spot path
+    # one tape per distinct what-if: the source's, blocks, calls, puts, lunch, signed
+    assert calls["prints"] == 6
+    shared_gamma = calls["gamma"]
+    calls["gamma"] = 0
+    ff.Local.from_market(day.market("SPX"), now=NOW).state  # noqa: B018
+    # the flip sweep's gamma: coarse chunks once for all 12 variants, fine once per variant
+    assert shared_gamma < 12 * calls["gamma"] / 2
+
+
+def test_what_ifs_count_what_they_leave_out(ens: ff.Ensemble) -> None:
+    tape = ens.member("base", "SPX").inputs[1]
+    quality = ens.member("no_blocks", "SPX").quality
+    row = quality[quality["reason"] == "what_if: drop_blocks(size >= 20)"]
+    assert row["count"].tolist() == [int((tape["size"] >= 20).sum())]
+    assert row["unit"].tolist() == ["prints"]
+    both = ens.member("short_all_no_blocks", "SPX").quality
+    assert "what_if: drop_blocks(size >= 20)" in both["reason"].tolist()
+    assert ens.member("short_all", "SPX").quality.equals(ens.member("base", "SPX").quality)
+    window = ens.member("no_lunch", "SPX").inputs[1]["t"].dt.tz_convert("America/New_York")
+    assert not ((window.dt.hour == 12) & (window.dt.minute < 30)).any()
+    assert (ens.member("signed", "SPX").inputs[1]["side"] != 0).all()
+
+
+def test_a_what_if_keeps_the_sides_found_on_the_whole_tape(ens: ff.Ensemble) -> None:
+    full = ens.inputs("signed", "SPX")[1]
+    blocks = ens.inputs("no_blocks", "SPX")[1]
+    merged = blocks.merge(full, on=["t", "strike", "right", "price", "size"], suffixes=("", "_f"))
+    assert (merged["side"] == merged["side_f"]).all()
+
+
+def test_standard_builds_the_literatures_variants(day: ff.Simulated) -> None:
+    ens = ff.Ensemble.standard(day)
+    assert ens.names == (
+        "long_calls_short_puts",
+        "short_all",
+        "short_calls_long_puts",
+        "flow_only",
+        "oi_weight=0",
+        "oi_weight=1",
+    )
+    assert {ens.config(n).dealer_prior for n in ens.names[:4]} == set(ens.names[:4])
+    assert [ens.config(n).oi_weight for n in ens.names] == [0.43] * 4 + [0.0, 1.0]
+    assert set(ens.names) <= set(ensemble_mod.STANDARD_SOURCES) | {"long_calls_short_puts"}
+
+
+def test_at_moves_the_clock_and_shares_the_sessions(ens: ff.Ensemble) -> None:
+    later = ens.at("15:30")
+    assert later.states("SPX") is ens.states("SPX")
+    assert later.member("short_all", "SPX").state is ens.member("short_all", "SPX").state
+    body = later.member("short_all", "SPX").get_series("SPX", minutes=390)
+    assert body["bars"][-1]["t"] > ens.member("short_all", "SPX").get_series("SPX")["bars"][-1]["t"]
+
+
+def test_an_ensemble_over_a_local_and_over_a_store(tmp_path, day: ff.Simulated) -> None:  # type: ignore[no-untyped-def]
+    market = day.market("QQQ")
+    local = ff.Local.from_market(market, now=NOW)
+    ens = ff.Ensemble(local, {"a": None, "b": {"dealer_prior": "short_all"}})
+    assert ens.symbols == ("QQQ",)
+    got = ff.heatmap("QQQ", source=ens)
+    assert got.sizes["model"] == 2
+    store = ff.Store(tmp_path / "store")
+    store.write_market(market)
+    from_store = ff.Ensemble(
+        store, {"a": None, "b": {"dealer_prior": "short_all"}}, date=market.expiration, now=NOW
+    )
+    xr.testing.assert_identical(ff.heatmap("QQQ", source=from_store).drop_attrs(), got.drop_attrs())
+    empty = ff.Store(tmp_path / "empty")
+    with pytest.raises(ValueError, match=r"holds no engine inputs for .*write_market"):
+        ff.Ensemble(empty, {"a": None}, date=market.expiration)
+
+
+def test_errors_name_what_was_wrong(day: ff.Simulated) -> None:
+    with pytest.raises(ValueError, match="non-empty mapping"):
+        ff.Ensemble(day, {})
+    with pytest.raises(ValueError, match=r"unknown EngineConfig field\(s\) 'prior'; use oi_weight"):
+        ff.Ensemble(day, {"a": {"prior": "short_all"}})
+    with pytest.raises(ValueError, match="dealer_prior='shortish' is not allowed"):
+        ff.Ensemble(day, {"a": {"dealer_prior": "shortish"}})
+    with pytest.raises(TypeError, match=r"a variant is an ff\.EngineConfig.*got int"):
+        ff.Ensemble(day, {"a": 3})
+    with pytest.raises(TypeError, match=r"needs a local source.*got SampleSource"):
+        ff.Ensemble(ff.SampleSource(), {"a": None})
+    with pytest.raises(ValueError, match="min_size=0 is not allowed"):
+        ff.whatif.drop_blocks(0)
+    with pytest.raises(ValueError, match="start < end"):
+        ff.whatif.drop_window("13:00", "12:00")
+    with pytest.raises(ValueError, match="start='noon' is not allowed"):
+        ff.whatif.drop_window("noon", "13:00")
+    ens = ff.Ensemble(day, {"a": None})
+    with pytest.raises(KeyError, match=r"no variant 'b'; this ensemble has \['a'\]"):
+        ens.member("b", "SPX")
+    with pytest.raises(ValueError, match="holds 2 symbols; say which"):
+        ens.member("a")
+    with pytest.raises(ValueError, match="holds no 'IWM'"):
+        ens.states("IWM")
