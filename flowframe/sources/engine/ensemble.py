@@ -51,23 +51,31 @@ __all__ = ["STANDARD_SOURCES", "Ensemble"]
 #: Where each standard variant comes from (also in CONVENTIONS.md, *Ensembles*).
 STANDARD_SOURCES: Final[dict[str, str]] = {
     "long_calls_short_puts": (
-        "SqueezeMetrics, 'Gamma Exposure' white paper (2017/2020): dealers long calls, short "
-        "puts; the convention behind most published GEX, and the hosted API's"
+        "prior A: SqueezeMetrics' GEX white paper (investors sell calls, buy puts), "
+        "Perfiliev's zero-gamma method, the hosted API's GEX fields"
     ),
     "short_all": (
-        "dealers short every option customers bought (the 'customers buy both wings' view, "
-        "e.g. Baltussen et al. and market-maker surveys of 0DTE flow)"
+        "prior B: SpotGamma's Equity Hub ('models dealers to be both short calls and short "
+        "puts'); Dim, Eraker and Vilkov find SPX 0DTE market-maker gamma positive on "
+        "average, which argues against it for SPX"
     ),
     "short_calls_long_puts": (
-        "the mirror of the SqueezeMetrics convention (overwriting customers sell calls, "
-        "hedgers buy puts: dealers short calls, long puts)"
+        "prior C: FLOE's canonical GEX and a published 'SpotGamma-style' methodology "
+        "(call GEX always <= 0): exactly minus prior A"
     ),
     "flow_only": (
-        "no settled OI: dealers hold only the other side of today's classified flow "
-        "(0DTE-only desks, e.g. the flow-based estimates in Dim, Eraker and Vilkov 2024)"
+        "prior D, flow-signed: no settled OI, dealers hold the other side of today's "
+        "classified flow (side-weighted GEX in emlama/gex-backtesting; Cboe's own "
+        "market-maker flags)"
     ),
-    "oi_weight=0": "settled OI only: intraday flow opens no position (end-of-day OI vendors)",
-    "oi_weight=1": "every classified contract opens a position (upper bound)",
+    "oi_weight=0": (
+        "settled OI only: intraday flow opens nothing, as every GEX computed from "
+        "yesterday's OI assumes"
+    ),
+    "oi_weight=1": (
+        "every classified contract opens a position: the upper bound of the hosted "
+        "API's effective OI (its oi_delta_confidence is 0.43)"
+    ),
 }
 
 
