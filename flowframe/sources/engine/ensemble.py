@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from flowframe import _params
+from flowframe.sources.endpoints import EndpointMethods, Payload
 from flowframe.sources.engine.classify import classify_tape
 from flowframe.sources.engine.clock import SessionClock
 from flowframe.sources.engine.core import (
@@ -79,7 +80,7 @@ STANDARD_SOURCES: Final[dict[str, str]] = {
 }
 
 
-class Ensemble:
+class Ensemble(EndpointMethods[Payload]):
     """A local source computed under several variants: the loaders add a ``model`` dimension.
 
     Parameters
@@ -107,6 +108,10 @@ class Ensemble:
     reduction over variants is a row operation); ``ff.snapshot`` returns an
     :class:`~flowframe.frames.ensemble.EnsembleSnapshot` with the members and how many agree.
     ``Ensemble.member(name)`` is the variant as an ordinary :class:`~flowframe.Local`.
+
+    Where one answer is wanted (the ``get_*`` methods, a :class:`~flowframe.live.Poller`,
+    ``flowframe serve``) the ensemble answers as its first variant, the *primary*; the live
+    Dashboard draws the other variants' band around it.
 
     Examples
     --------
@@ -379,6 +384,27 @@ class Ensemble:
         out = pd.concat([base, quality_frame(notes)], ignore_index=True)
         out.attrs.update(base.attrs)
         return out
+
+    # ------------------------------------------------------------------ one answer
+
+    @property
+    def primary(self) -> str:
+        """The variant that answers the ``get_*`` methods: the first."""
+        return self.names[0]
+
+    def _get(self, request: _params.Request) -> Payload:
+        answer: Payload = self.source(self.primary)._get(request)
+        return answer
+
+    def why_empty(self, symbol: str | None = None, minutes: int | None = None) -> str | None:
+        """Say why the clock leaves a window with no bars (as the primary variant)."""
+        reason: str | None = self.source(self.primary).why_empty(symbol, minutes)
+        return reason
+
+    @property
+    def quota(self) -> None:
+        """Local sources have no quota."""
+        return None
 
     # ------------------------------------------------------------------ clock
 

@@ -271,3 +271,16 @@ def test_errors_name_what_was_wrong(day: ff.Simulated) -> None:
         ens.member("a")
     with pytest.raises(ValueError, match="holds no 'IWM'"):
         ens.states("IWM")
+
+
+def test_as_one_source_an_ensemble_answers_as_its_primary(ens: ff.Ensemble) -> None:
+    assert ens.primary == "base"
+    primary = ens.source("base")
+    for method, kwargs in (
+        ("get_series", {"symbol": "SPX", "minutes": 30}),
+        ("get_heatmap", {"symbol": "SPX", "minutes": 10}),
+        ("get_snapshot", {"symbol": "QQQ"}),
+        ("get_leaderboard", {"metric": "heat"}),
+    ):
+        assert getattr(ens, method)(**kwargs) == getattr(primary, method)(**kwargs)
+    assert ens.quota is None
