@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -45,7 +46,7 @@ def ensemble_sources(source: object) -> dict[str, Any] | None:
     return members
 
 
-def _attrs(first: Mapping[Any, Any], names: list[str], source: str) -> dict[str, Any]:
+def _attrs(first: Mapping[Any, Any], names: list[str], source: str) -> dict[Any, Any]:
     return {**first, "source": source, "models": json.dumps(names)}
 
 
@@ -89,7 +90,11 @@ def stack_grids(
         )
     except ValueError as exc:
         raise ValueError(f"the variants' grids differ, so they cannot be stacked: {exc}") from exc
-    out = out.transpose("model", ...)
+    # numpy's StringDType, which Zarr v3 stores as its standard string (a fixed-width <U has
+    # no Zarr v3 specification), as ff.sessions' symbol coordinate
+    out = out.transpose("model", ...).assign_coords(
+        model=np.array(names, dtype=np.dtypes.StringDType())
+    )
     out.attrs = _attrs(objs[0].attrs, names, source)
     return out
 

@@ -76,13 +76,15 @@ def restore_frame(df: pd.DataFrame, schema: Mapping[str, Any] | None, where: str
         raise SchemaError(
             f"{where}: the file holds columns {list(df.columns)}, the manifest records {names}"
         )
-    for name, dtype in recorded:
-        if df[name].dtype != dtype:
+    # by position: a MultiIndex column (an ensemble's (model, field)) is recorded as text
+    for i, (name, dtype) in enumerate(recorded):
+        column = df.iloc[:, i]
+        if column.dtype != dtype:
             try:
-                df[name] = df[name].astype(dtype)
+                df.isetitem(i, column.astype(dtype).array)
             except (TypeError, ValueError) as exc:
                 raise SchemaError(
-                    f"{where}: column {name!r} read back as {df[name].dtype} cannot take its "
+                    f"{where}: column {name!r} read back as {column.dtype} cannot take its "
                     f"recorded dtype {dtype}: {exc}"
                 ) from None
     index = schema.get("index") or []

@@ -330,7 +330,14 @@ class Store:
         name = _layout.result_name(name)
         if isinstance(obj, pd.DataFrame):
             columns: list[Any] = list(obj.columns)
-            bad = [c for c in columns if not isinstance(c, str)]
+            # a MultiIndex of strings (an ensemble's (model, field) columns) round-trips too:
+            # pyarrow keeps its levels in the pandas metadata
+            bad = [
+                c
+                for c in columns
+                if not isinstance(c, str)
+                and not (isinstance(c, tuple) and all(isinstance(p, str) for p in c))
+            ]
             if bad:
                 raise ValueError(
                     f"write_result needs string column names (Parquet keeps only strings), "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import xarray as xr
 import flowframe as ff
 from flowframe.sources.engine import core
 from flowframe.sources.engine import ensemble as ensemble_mod
+from flowframe.sources.engine import greeks as core_bs
 
 NOW = "13:10"
 
@@ -59,7 +61,7 @@ def alone(ens: ff.Ensemble) -> dict[str, ff.Local]:
     return out
 
 
-PARAMS = {
+PARAMS: dict[str, list[dict[str, Any]]] = {
     "hedge-flow": [{"side": s, "bar": b} for s in ("all", "calls", "puts") for b in ("30s", "5m")],
     "series": [{"bar": b, "minutes": m} for b in ("1m", "15m") for m in (30, 390)],
     "heatmap": [
@@ -70,10 +72,6 @@ PARAMS = {
     "strike-flow": [{"minutes": 15}, {"minutes": 390}],
     "snapshot": [{}],
 }
-
-
-def _strip(body: dict) -> dict:
-    return body
 
 
 @pytest.mark.parametrize("endpoint", list(PARAMS))
@@ -111,8 +109,9 @@ def test_leaderboard_ranks_each_variant_over_every_symbol(
         now = ens.clock.now()
         values = {s: src.leaderboard_values(now)["pin_risk"] for s, src in sources.items()}
         want = sorted(values, key=lambda s: (-values[s], s))  # type: ignore[operator]
-        assert board.loc[name, "symbol"].tolist() == want
-        assert board.loc[name, "value"].tolist() == [values[s] for s in want]
+        rows: Any = board.loc[name]
+        assert rows["symbol"].tolist() == want
+        assert rows["value"].tolist() == [values[s] for s in want]
 
 
 def test_the_loaders_stack_each_variant_on_model(
@@ -137,10 +136,10 @@ def test_the_loaders_stack_each_variant_on_model(
         xr.testing.assert_identical(hm.sel(model=name, drop=True).drop_attrs(), one.drop_attrs())
         one_sf = ff.strike_flow("SPX", minutes=120, source=src)
         xr.testing.assert_identical(sf.sel(model=name, drop=True).drop_attrs(), one_sf.drop_attrs())
-        pd.testing.assert_frame_equal(
-            hf[name], ff.hedge_flow("SPX", bar="1m", source=src), check_flags=False
-        )
-        pd.testing.assert_frame_equal(se[name], ff.series("SPX", bar="5m", source=src))
+        one_hf: Any = hf[name]
+        one_se: Any = se[name]
+        pd.testing.assert_frame_equal(one_hf, ff.hedge_flow("SPX", bar="1m", source=src))
+        pd.testing.assert_frame_equal(one_se, ff.series("SPX", bar="5m", source=src))
 
 
 def test_variants_differ_where_their_assumptions_do(ens: ff.Ensemble) -> None:
@@ -161,10 +160,10 @@ def test_the_variants_share_the_chain_and_each_tape(
     day: ff.Simulated, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = {"base": 0, "prints": 0, "gamma": 0}
-    real_base, real_prints, real_gamma = core.session_base, core.session_prints, core.bs.gamma
+    real_base, real_prints, real_gamma = core.session_base, core.session_prints, core_bs.gamma
 
-    def counting(key, real):  # type: ignore[no-untyped-def]
-        def inner(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def counting(key: str, real: Any) -> Any:
+        def inner(*args: Any, **kwargs: Any) -> Any:
             calls[key] += 1
             return real(*args, **kwargs)
 
@@ -172,7 +171,7 @@ def test_the_variants_share_the_chain_and_each_tape(
 
     monkeypatch.setattr(ensemble_mod, "session_base", counting("base", real_base))
     monkeypatch.setattr(ensemble_mod, "session_prints", counting("prints", real_prints))
-    monkeypatch.setattr(core.bs, "gamma", counting("gamma", real_gamma))
+    monkeypatch.setattr(core_bs, "gamma", counting("gamma", real_gamma))
     ens = ff.Ensemble(day, VARIANTS)
     ens.states("SPX")
     assert calls["base"] == 1  # one chain, one spot path
@@ -229,7 +228,7 @@ def test_at_moves_the_clock_and_shares_the_sessions(ens: ff.Ensemble) -> None:
     assert body["bars"][-1]["t"] > ens.member("short_all", "SPX").get_series("SPX")["bars"][-1]["t"]
 
 
-def test_an_ensemble_over_a_local_and_over_a_store(tmp_path, day: ff.Simulated) -> None:  # type: ignore[no-untyped-def]
+def test_an_ensemble_over_a_local_and_over_a_store(tmp_path: Any, day: ff.Simulated) -> None:
     market = day.market("QQQ")
     local = ff.Local.from_market(market, now=NOW)
     ens = ff.Ensemble(local, {"a": None, "b": {"dealer_prior": "short_all"}})
@@ -284,3 +283,27 @@ def test_as_one_source_an_ensemble_answers_as_its_primary(ens: ff.Ensemble) -> N
     ):
         assert getattr(ens, method)(**kwargs) == getattr(primary, method)(**kwargs)
     assert ens.quota is None
+
+
+def test_every_ensemble_object_round_trips_through_the_store(tmp_path: Any) -> None:
+    ens = ff.Ensemble(
+        ff.Simulated(seed=3, now="13:00", scale=0.1, symbols=["SPY"]),
+        {"a": None, "b": {"dealer_prior": "short_all"}},
+    )
+    store = ff.Store(tmp_path / "store")
+    date = ens.clock.date
+    grids = {"hm": ff.heatmap("SPY", source=ens), "sf": ff.strike_flow("SPY", source=ens)}
+    frames = {
+        "hf": ff.hedge_flow("SPY", source=ens),
+        "split": ff.hedge_flow("SPY", side="split", source=ens),
+        "se": ff.series("SPY", source=ens),
+        "lb": ff.leaderboard(source=ens),
+    }
+    for name, grid in grids.items():
+        store.write_result(grid, name=name, symbol="SPY", date=date)
+        xr.testing.assert_identical(store.read_result(name, symbol="SPY", date=date), grid)
+    for name, frame in frames.items():
+        store.write_result(frame, name=name, symbol="SPY", date=date)
+        back = store.read_result(name, symbol="SPY", date=date)
+        pd.testing.assert_frame_equal(back, frame)
+        assert back.attrs == frame.attrs and back.columns.names == frame.columns.names
