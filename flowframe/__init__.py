@@ -62,9 +62,11 @@ if TYPE_CHECKING:
         to_et,
         top_strikes,
     )
+    from flowframe.frames.band import band, diff
     from flowframe.plotting import (
         format_money,
         money_formatter,
+        plot_diff,
         plot_heatmap,
         plot_hedge,
         plot_pin,
@@ -76,8 +78,10 @@ if TYPE_CHECKING:
     from flowframe.research.replay import Replay, ReplayError
     from flowframe.research.sessions import sessions
     from flowframe.sources.engine import calibration as calibration
+    from flowframe.sources.engine import whatif as whatif
     from flowframe.sources.engine.clock import SessionClock
     from flowframe.sources.engine.core import EngineConfig
+    from flowframe.sources.engine.ensemble import Ensemble
     from flowframe.sources.engine.implied import implied_vol
     from flowframe.sources.engine.inputs import Market
     from flowframe.sources.engine.local import Local
@@ -114,6 +118,7 @@ _LAZY: dict[str, str] = {
             "format_money",
             "money_formatter",
             "plot_heatmap",
+            "plot_diff",
             "plot_hedge",
             "plot_pin",
             "plot_profile",
@@ -124,6 +129,9 @@ _LAZY: dict[str, str] = {
     ),
     **dict.fromkeys(("AsyncFlashAlpha", "FlashAlpha", "Quota"), "flowframe.sources.hosted"),
     "EngineConfig": "flowframe.sources.engine.core",
+    "Ensemble": "flowframe.sources.engine.ensemble",
+    "band": "flowframe.frames.band",
+    "diff": "flowframe.frames.band",
     "Market": "flowframe.sources.engine.inputs",
     "implied_vol": "flowframe.sources.engine.implied",
     "parse_occ": "flowframe.sources.vendors.occ",
@@ -144,6 +152,7 @@ _LAZY: dict[str, str] = {
 # submodules reachable as attributes (``ff.live.Dashboard``, ``from flowframe import calibration``)
 _SUBMODULES: dict[str, str] = {
     "calibration": "flowframe.sources.engine.calibration",
+    "whatif": "flowframe.sources.engine.whatif",
     "live": "flowframe.live",
 }
 
@@ -156,6 +165,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "EngineConfig",
+    "Ensemble",
     "FlashAlpha",
     "FlowframeError",
     "FlowframeWarning",
@@ -180,8 +190,10 @@ __all__ = [
     "TierRestrictedError",
     "__version__",
     "accelerating_runs",
+    "band",
     "bursts",
     "connect",
+    "diff",
     "format_money",
     "heatmap",
     "heatmap_profile",
@@ -191,6 +203,7 @@ __all__ = [
     "leaderboard",
     "money_formatter",
     "parse_occ",
+    "plot_diff",
     "plot_heatmap",
     "plot_hedge",
     "plot_pin",
@@ -213,6 +226,7 @@ __all__ = [
     "to_et",
     "top_strikes",
     "utc_bars",
+    "whatif",
 ]
 
 

@@ -10,6 +10,11 @@ is looked up, not when flowframe is imported.
 The accessors keep no state: pandas 3 builds a new one on every ``df.flow``. On a frame or
 array without what a method needs, the accessor raises ``AttributeError`` naming the missing
 columns (or dims), as pandas recommends for accessors.
+
+Ensemble objects (an :class:`~flowframe.Ensemble` source's) are accepted too: frames whose
+columns are ``(model, field)`` (the column checks look at the field level) and arrays with a
+``model`` dimension besides ``bar`` and ``strike``. ``.flow.band()`` and ``.flow.diff("A", "B")``
+(:func:`flowframe.band`, :func:`flowframe.diff`) reduce them over ``model``.
 """
 
 from __future__ import annotations
@@ -137,6 +142,21 @@ _VARIABLE = inspect.Parameter(
 _LEADING_VARIABLE = _VARIABLE.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
+def _is_model_frame(frame: pd.DataFrame) -> bool:
+    """Tell whether ``frame`` is an ensemble's: columns ``(model, field)``."""
+    columns = frame.columns
+    return (
+        isinstance(columns, pd.MultiIndex) and columns.nlevels == 2 and columns.names[0] == "model"
+    )
+
+
+def _fields(frame: pd.DataFrame) -> list[Any]:
+    """Return the frame's fields: its columns, or the field level of an ensemble's frame."""
+    if _is_model_frame(frame):
+        return list(dict.fromkeys(frame.columns.get_level_values(1)))
+    return list(frame.columns)
+
+
 @pd.api.extensions.register_dataframe_accessor("flow")
 class FlowFrameAccessor:
     """Flow analysis and plots on hedge-flow and series frames (``df.flow``)."""
@@ -150,7 +170,8 @@ class FlowFrameAccessor:
                 "df.flow needs a frame indexed by tz-aware bar time 't' "
                 "(from ff.hedge_flow or ff.series)"
             )
-        if "bar" not in obj.columns and "spot" not in obj.columns:
+        fields = _fields(obj)
+        if "bar" not in fields and "spot" not in fields:
             raise AttributeError(
                 "df.flow needs a hedge-flow frame (columns bar, cumulative) or a series frame "
                 f"(columns spot, ...); this frame lacks bar and spot (it has "
@@ -159,7 +180,12 @@ class FlowFrameAccessor:
         self._obj = obj
 
     def _need(self, columns: Sequence[str], method: str) -> pd.DataFrame:
-        missing = missing_columns(self._obj, columns)
+        fields = _fields(self._obj)
+        missing = (
+            [c for c in columns if c not in fields]
+            if _is_model_frame(self._obj)
+            else (missing_columns(self._obj, columns))
+        )
         if missing:
             raise AttributeError(
                 f"df.flow.{method} needs columns {', '.join(missing)}, which this frame lacks"
@@ -170,6 +196,10 @@ class FlowFrameAccessor:
     plot_hedge = _Forward(_PLOTTING, "plot_hedge", _columns(*_HEDGE))
     plot_series = _Forward(_PLOTTING, "plot_series", _columns(*_SERIES_PLOT))
     plot_pin = _Forward(_PLOTTING, "plot_pin", _columns(*_PIN_PLOT))
+
+    # ensembles (frames with (model, field) columns)
+    band = _Forward(_FRAMES, "band", _whole)
+    diff = _Forward(_FRAMES, "diff", _whole)
 
     # analysis
     sign_flips = _Forward(_ANALYSIS, "sign_flips", _column_kwarg)
@@ -218,6 +248,8 @@ class FlowArrayAccessor(_GridAccessor):
     to_delta = _Forward(_ANALYSIS, "heatmap_to_delta", _grid)
     top_strikes = _Forward(_ANALYSIS, "top_strikes", _grid)
     utc = _Forward(_FRAMES, "utc_bars", _whole)
+    band = _Forward(_FRAMES, "band", _whole)
+    diff = _Forward(_FRAMES, "diff", _whole)
 
 
 @xr.register_dataset_accessor("flow")
@@ -228,3 +260,5 @@ class FlowDatasetAccessor(_GridAccessor):
     profile = _Forward(_ANALYSIS, "heatmap_profile", _grid, [_VARIABLE])
     top_strikes = _Forward(_ANALYSIS, "top_strikes", _grid, [_VARIABLE])
     utc = _Forward(_FRAMES, "utc_bars", _whole)
+    band = _Forward(_FRAMES, "band", _whole)
+    diff = _Forward(_FRAMES, "diff", _whole)

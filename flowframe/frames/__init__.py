@@ -70,6 +70,8 @@ The ``*_to_payload`` writers turn each of these back into the body's form (and a
 """
 
 from flowframe.frames.attrs import as_of, data_as_of, gap_intervals
+from flowframe.frames.band import band, diff
+from flowframe.frames.ensemble import EnsembleSnapshot
 from flowframe.frames.grid import (
     UTCBarIndex,
     heatmap_from_json,
@@ -104,10 +106,13 @@ from flowframe.frames.snapshot import (
 
 __all__ = [
     "Condition",
+    "EnsembleSnapshot",
     "Snapshot",
     "UTCBarIndex",
     "as_of",
+    "band",
     "data_as_of",
+    "diff",
     "gap_intervals",
     "heatmap_from_json",
     "heatmap_from_payload",

@@ -42,7 +42,7 @@ Colour
 """
 
 from flowframe.plotting.axes import align_zeros, bar_spacing, date_nums, plain_axis, time_axis
-from flowframe.plotting.heatmap import color_norm, is_signed, plot_heatmap
+from flowframe.plotting.heatmap import color_norm, is_signed, plot_diff, plot_heatmap
 from flowframe.plotting.hedge import plot_hedge
 from flowframe.plotting.pin import plot_pin
 from flowframe.plotting.profile import plot_profile
@@ -86,6 +86,7 @@ __all__ = [
     "is_signed",
     "money_formatter",
     "plain_axis",
+    "plot_diff",
     "plot_heatmap",
     "plot_hedge",
     "plot_pin",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import matplotlib.patheffects as path_effects
 import numpy as np
@@ -25,7 +25,7 @@ from flowframe.plotting.axes import (
 )
 from flowframe.plotting.style import _MONEY_DECIMALS, _is_money, format_money, money_formatter
 
-__all__ = ["color_norm", "is_signed", "plot_heatmap"]
+__all__ = ["color_norm", "is_signed", "plot_diff", "plot_heatmap"]
 
 _ROBUST_PERCENTILES: Final = (2.0, 98.0)  # unsigned values, robust: these percentiles
 _SIGNED_PERCENTILE: Final = 99.0  # signed values, robust: of |values| over non-zero cells
@@ -40,11 +40,44 @@ Strikes = Literal["auto", "all"] | Sequence[float]
 def is_signed(array: xr.DataArray, values: np.ndarray) -> bool:
     """Whether values carry a sign: a signed metric, delta mode, or (unknown) negatives."""
     metric = array.attrs.get("metric")
-    if metric in SIGNED_METRICS or array.attrs.get("mode") == "delta":
+    if metric in SIGNED_METRICS or array.attrs.get("mode") == "delta" or "diff" in array.attrs:
         return True
     if metric in METRIC_UNITS:
         return False
     return bool(np.nanmin(values, initial=0.0) < 0) if values.size else False
+
+
+_DISAGREE_SHARE: Final = 0.02
+
+
+def _models(n: int) -> str:
+    return "model" if n == 1 else "models"
+
+
+def plot_diff(
+    array: xr.DataArray, a: str | None = None, b: str | None = None, **kwargs: Any
+) -> Axes:
+    """Plot a difference of two variants on a diverging scale centred on zero.
+
+    Parameters
+    ----------
+    array : xarray.DataArray
+        A :func:`flowframe.diff` result (``attrs["diff"]``), or an ensemble's array with
+        ``a`` and ``b`` naming the two variants (``a - b`` is drawn).
+    a, b : str, optional
+        The variants, for an ensemble's array.
+    **kwargs
+        As :func:`plot_heatmap` (``ax``, ``strikes``, ``vmax``, ``robust``, ...).
+    """
+    if "model" in array.dims:
+        if a is None or b is None:
+            raise ValueError("plot_diff: an ensemble's array needs a= and b=, the two variants")
+        from flowframe.frames.band import diff
+
+        array = diff(array, a, b)
+    elif "diff" not in array.attrs:
+        array = array.assign_attrs({**array.attrs, "diff": "difference"})
+    return plot_heatmap(array, **kwargs)
 
 
 def _spot(array: xr.DataArray) -> np.ndarray | None:
@@ -265,8 +298,17 @@ def plot_heatmap(
     robust: bool | None = None,
     strikes: Strikes = "auto",
     vmax: float | None = None,
+    model: str | None = None,
 ) -> Axes:
     """Plot a heatmap array as a (time x strike) colour mesh, with the spot path over it.
+
+    **Ensembles.** An array with a ``model`` dimension (a loader's answer for an
+    :class:`~flowframe.Ensemble`) draws one variant with ``model="name"``; by default it draws
+    the median over the variants and puts a small dot on every cell where the variants
+    disagree on the sign (some positive, some negative, and one at least 2% of the array's
+    largest ``|value|``), and the title says so. **Diffs.**
+    An array from :func:`flowframe.diff` (``attrs["diff"]``) is always drawn on the signed,
+    diverging scale, titled with the difference (``"gex: A - B"``).
 
     Signed values (metrics ``gex, dex, vex, chex, signed_flow``, any ``mode="delta"`` array,
     and an array of unknown metric holding negatives) use a diverging colormap (``RdBu_r``)
@@ -344,6 +386,30 @@ def plot_heatmap(
         within ``around_spot`` of the spot range or within ``strikes=(low, high)``,
         ``strikes`` is another string, or ``vmax`` is not a positive number.
     """
+    disagree = None
+    n_models = 0
+    if "model" in getattr(array, "dims", ()):  # not an array: _require_bars says so below
+        models = [str(m) for m in array["model"].values]
+        if model is not None:
+            if model not in models:
+                raise ValueError(f"plot_heatmap: no model {model!r}; this array has {models}")
+            array = array.sel(model=model, drop=True).assign_attrs({**array.attrs, "model": model})
+        else:
+            n_models = len(models)
+            stacked = np.asarray(array.transpose("model", "bar", "strike").values, dtype=float)
+            signs = np.sign(stacked)
+            largest = np.nanmax(np.abs(stacked), axis=0, initial=0.0)
+            scale = np.nanmax(largest, initial=0.0)
+            # a sign disagreement counts where it matters: some model puts 2% of the
+            # array's largest |value| there
+            disagree = (
+                (np.nanmax(signs, axis=0, initial=-1) > 0)
+                & (np.nanmin(signs, axis=0, initial=1) < 0)
+                & (largest >= _DISAGREE_SHARE * scale)
+            )
+            array = array.median("model").assign_attrs(array.attrs)
+    elif model is not None:
+        raise ValueError("plot_heatmap: model= needs an array with a 'model' dimension")
     _require_bars(array, "plot_heatmap")
     if around_spot is not None and not around_spot >= 0:
         raise ValueError(f"plot_heatmap: around_spot must be >= 0 or None, got {around_spot}")
@@ -354,6 +420,8 @@ def plot_heatmap(
     keep = _shown_strikes(grid, spot, strikes, around_spot)
     crop = _crop_note(grid, keep)
     grid = grid.isel(strike=np.flatnonzero(keep))
+    if disagree is not None:
+        disagree = disagree[:, np.flatnonzero(keep)]
 
     values = np.asarray(grid.values, dtype=np.float64)
     shown = np.asarray(grid["strike"].values, dtype=np.float64)
@@ -363,7 +431,7 @@ def plot_heatmap(
     y_edges = _edges(shown, 1.0)
 
     if robust is None:
-        robust = grid.attrs.get("mode") == "delta" or _is_flow(grid)
+        robust = grid.attrs.get("mode") == "delta" or _is_flow(grid) or "diff" in grid.attrs
     signed = is_signed(grid, values)
     norm = color_norm(values, signed=signed, robust=robust, vmax=vmax)
     default_cmap = "RdBu_r" if signed else "viridis"
@@ -378,6 +446,18 @@ def plot_heatmap(
         shading="flat",
         rasterized=True,
     )
+    if disagree is not None and disagree.any():
+        rows, cols = np.nonzero(disagree)
+        ax.scatter(
+            x[rows],
+            shown[cols],
+            s=2.0,
+            color="black",
+            alpha=0.55,
+            linewidths=0,
+            label="models disagree on the sign",
+            rasterized=True,
+        )
     if show_spot and spot is not None:
         ax.plot(
             x,
@@ -422,6 +502,12 @@ def plot_heatmap(
     part = _bar_part(grid.attrs)
     default = f"{_grid_name(grid)} by strike"
     default = f"{default} ({part})" if part else default
+    if "diff" in grid.attrs:
+        default = f"{_grid_name(grid)}: {grid.attrs['diff']}"
+    elif n_models:
+        default += f"\nmedian of {n_models} {_models(n_models)}; dots: they disagree on the sign"
+    elif "model" in grid.attrs:
+        default += f" [{grid.attrs['model']}]"
     notes = [n for n in (crop, None if colorbar else clip) if n]
     ax.set_title("\n".join([default if title is None else title, *notes]))
     return ax

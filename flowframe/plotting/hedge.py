@@ -56,6 +56,39 @@ def _price_series(frame: pd.DataFrame, price: pd.Series | bool | None) -> pd.Ser
     return price
 
 
+def _is_model_frame(frame: pd.DataFrame) -> bool:
+    columns = getattr(frame, "columns", None)  # plot_hedge refuses a non-frame after this
+    return isinstance(columns, pd.MultiIndex) and columns.names[0] == "model"
+
+
+def _field(frame: pd.DataFrame, name: object) -> pd.DataFrame:
+    """Return one field of an ensemble's frame: a column per model."""
+    part = frame.xs(name, axis=1, level=1)
+    assert isinstance(part, pd.DataFrame)
+    return part
+
+
+def _models(n: int) -> str:
+    return f"{n} model" if n == 1 else f"{n} models"
+
+
+def _median_and_band(
+    frame: pd.DataFrame,
+) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray, int]]:
+    """Return the per-bar median frame of an ensemble's frame, and its cumulative band."""
+    n = frame.columns.get_level_values(0).nunique()
+    held = set(frame.columns.get_level_values(1))
+    fields = [f for f in ("bar", "cumulative", *_SPLIT_LEGS) if f in held]
+    median = pd.DataFrame({f: _field(frame, f).median(axis=1) for f in fields}, index=frame.index)
+    median.attrs = dict(frame.attrs)
+    cum = _field(frame, "cumulative") if "cumulative" in fields else None
+    if cum is None:
+        return median, (np.array([]), np.array([]), n)
+    low = cum.min(axis=1).to_numpy(dtype=np.float64, na_value=np.nan)
+    high = cum.max(axis=1).to_numpy(dtype=np.float64, na_value=np.nan)
+    return median, (low, high, n)
+
+
 def plot_hedge(
     frame: pd.DataFrame,
     *,
@@ -108,6 +141,9 @@ def plot_hedge(
     ValueError
         The frame has no bars to plot.
     """
+    band = None
+    if _is_model_frame(frame):  # an ensemble's frame: the median, and the min-max band
+        frame, band = _median_and_band(frame)
     require_columns(frame, HEDGE_COLUMNS, "plot_hedge")
     if legs:
         require_columns(frame, _SPLIT_LEGS, "plot_hedge(legs=True)")
@@ -142,8 +178,17 @@ def plot_hedge(
         frame["cumulative"].to_numpy(dtype=np.float64, na_value=np.nan),
         color=CUMULATIVE_COLOR,
         linewidth=2.0,
-        label="cumulative",
+        label="cumulative" if band is None else f"cumulative, median of {_models(band[2])}",
     )
+    band_patch = None
+    if band is not None:
+        low, high, n = band
+        twin.fill_between(
+            x, low, high, color=CUMULATIVE_COLOR, alpha=0.18, linewidth=0, step=None, zorder=0
+        )
+        band_patch = Patch(
+            facecolor=CUMULATIVE_COLOR, alpha=0.18, label=f"band: {_models(n)} (min-max)"
+        )
     if draw_legs:
         for leg, color in (("calls", CALLS_COLOR), ("puts", PUTS_COLOR)):
             twin.plot(
@@ -194,6 +239,8 @@ def plot_hedge(
     ]
     for axes in (twin, top) if top is not twin else (twin,):
         handles.extend(axes.get_lines())
+    if band_patch is not None:
+        handles.append(band_patch)
     # below the axes (under the time label), so that it never hides a bar or a line
     top.legend(
         handles=handles,
@@ -209,5 +256,7 @@ def plot_hedge(
     default = f"{symbol} dealer hedge-flow" if symbol else "Dealer hedge-flow"
     if parts:
         default += f" ({', '.join(parts)})"
+    if band is not None:
+        default += f": median of {_models(band[2])}, band min-max"
     _title(ax, title, default)
     return ax

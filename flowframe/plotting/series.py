@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Final
+from collections import Counter
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,57 @@ def _runs(labels: list[str | None]) -> list[tuple[str, int, int]]:
     return runs
 
 
+_BAND_LEVELS = ("gamma_flip", "call_wall", "put_wall", "magnet")
+_STRIKE_LEVELS = ("call_wall", "put_wall", "magnet")
+
+
+def _field(frame: pd.DataFrame, name: object) -> pd.DataFrame:
+    """Return one field of an ensemble's frame: a column per model."""
+    part = frame.xs(name, axis=1, level=1)
+    assert isinstance(part, pd.DataFrame)
+    return part
+
+
+def _median_and_bands(
+    frame: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]], int]:
+    """Per-bar median of an ensemble's series frame, its level bands, and the model count.
+
+    Numeric fields take the median over models; ``regime`` the label most models give
+    (ties: the earliest model's); the four levels also get their min-max band.
+    """
+    models = list(dict.fromkeys(frame.columns.get_level_values(0)))
+    fields = list(dict.fromkeys(frame.columns.get_level_values(1)))
+    out: dict[str, Any] = {}
+    for field in fields:
+        part = _field(frame, field)
+        if field in _STRIKE_LEVELS:  # a strike: the lower median, never between two strikes
+            out[field] = part.quantile(0.5, axis=1, interpolation="lower")
+        elif all(pd.api.types.is_numeric_dtype(t) for t in part.dtypes):
+            out[field] = part.median(axis=1)
+    regimes = _field(frame, "regime").astype(object)
+    out["regime"] = [_majority(row) for row in regimes.itertuples(index=False)]
+    median = pd.DataFrame(out, index=frame.index)
+    median.attrs = dict(frame.attrs)
+    bands = {}
+    for level in _BAND_LEVELS:
+        part = _field(frame, level)
+        bands[level] = (
+            part.min(axis=1).to_numpy(dtype=np.float64, na_value=np.nan),
+            part.max(axis=1).to_numpy(dtype=np.float64, na_value=np.nan),
+        )
+    return median, bands, len(models)
+
+
+def _majority(row: Any) -> Any:
+    """Return the label most models give (ties: the earliest model's), or None."""
+    labels = [v for v in row if not pd.isna(v)]
+    if not labels:
+        return None
+    counts = Counter(labels)
+    return max(labels, key=lambda v: (counts[v], -labels.index(v)))
+
+
 def plot_series(
     frame: pd.DataFrame,
     *,
@@ -141,6 +193,11 @@ def plot_series(
     ValueError
         The frame has no bars to plot, or ``hold`` is not a positive duration.
     """
+    bands: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    n_models = 0
+    columns = getattr(frame, "columns", None)
+    if isinstance(columns, pd.MultiIndex) and columns.names[0] == "model":
+        frame, bands, n_models = _median_and_bands(frame)
     require_columns(frame, _SERIES_COLUMNS, "plot_series")
     if frame.empty:
         raise ValueError("plot_series: the frame has no bars to plot")
@@ -168,6 +225,20 @@ def plot_series(
         ax.plot(x, values, label=f"_{text} as computed", gid=f"{name}_raw", **raw)
         label = f"{text} held ≥ {duration} ({_moves(shown)} of {moves} moves)"
         ax.plot(x, shown, label=label, gid=name, **style)
+
+    for name, (low, high) in bands.items():
+        color = LEVEL_STYLES.get(name, {}).get("color", "grey")
+        ax.fill_between(
+            x,
+            low,
+            high,
+            color=color,
+            alpha=0.12,
+            linewidth=0,
+            step=None if name == "gamma_flip" else "post",
+            zorder=0.5,
+            label=f"{name.replace('_', ' ')}: band of {n_models} models",
+        )
 
     labels = [None if pd.isna(v) else str(v) for v in frame["regime"].astype(object)]
     shaded: set[str] = set()
@@ -197,5 +268,10 @@ def plot_series(
     default = "spot, dealer levels and gamma regime"
     default = f"{symbol} {default}" if symbol else default.capitalize()
     part = _bar_part(frame.attrs)
-    _title(ax, title, f"{default} ({part})" if part else default)
+    default = f"{default} ({part})" if part else default
+    if n_models:
+        models = "model" if n_models == 1 else "models"
+        default += f"\nmedian of {n_models} {models} (walls, magnet: the lower median), "
+        default += "bands min-max, regime of the majority"
+    _title(ax, title, default)
     return ax

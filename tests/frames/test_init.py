@@ -10,6 +10,8 @@ from flowframe import frames
 
 # the names flowframe.frames has exported since it was one module (frames.py)
 NAMES = {
+    "band": ("band", "diff"),
+    "ensemble": ("EnsembleSnapshot",),
     "hedge_flow": (
         "hedge_flow_from_json",
         "hedge_flow_from_payload",

@@ -30,7 +30,7 @@ NAMES = {
     "axes": ("align_zeros", "bar_spacing", "date_nums", "plain_axis", "time_axis"),
     "hedge": ("plot_hedge",),
     "series": ("plot_series",),
-    "heatmap": ("color_norm", "is_signed", "plot_heatmap"),
+    "heatmap": ("color_norm", "is_signed", "plot_diff", "plot_heatmap"),
     "profile": ("plot_profile",),
     "pin": ("plot_pin",),
     "reliability": ("plot_reliability",),

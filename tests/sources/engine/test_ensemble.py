@@ -292,8 +292,11 @@ def test_every_ensemble_object_round_trips_through_the_store(tmp_path: Any) -> N
     )
     store = ff.Store(tmp_path / "store")
     date = ens.clock.date
-    grids = {"hm": ff.heatmap("SPY", source=ens), "sf": ff.strike_flow("SPY", source=ens)}
-    frames = {
+    grids: dict[str, Any] = {
+        "hm": ff.heatmap("SPY", source=ens),
+        "sf": ff.strike_flow("SPY", source=ens),
+    }
+    frames: dict[str, Any] = {
         "hf": ff.hedge_flow("SPY", source=ens),
         "split": ff.hedge_flow("SPY", side="split", source=ens),
         "se": ff.series("SPY", source=ens),
@@ -304,6 +307,6 @@ def test_every_ensemble_object_round_trips_through_the_store(tmp_path: Any) -> N
         xr.testing.assert_identical(store.read_result(name, symbol="SPY", date=date), grid)
     for name, frame in frames.items():
         store.write_result(frame, name=name, symbol="SPY", date=date)
-        back = store.read_result(name, symbol="SPY", date=date)
+        back: Any = store.read_result(name, symbol="SPY", date=date)
         pd.testing.assert_frame_equal(back, frame)
         assert back.attrs == frame.attrs and back.columns.names == frame.columns.names
