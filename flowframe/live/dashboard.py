@@ -8,6 +8,7 @@ and renders its :class:`~flowframe.live.contract.LiveData` in the panels of
     headline      narrative, severity, trade angle, flow direction and its gauge
     hedge-flow    per-bar flow (green buy / red sell), cumulative, calls/puts legs, spot
     series        spot, gamma flip, call/put walls, magnet, on the gamma regime
+                  (over an ensemble source, both also shade the band of its variants)
     heatmap       strike x time of the chosen metric (raw or per-bar delta), spot path
     leaderboard   the ranked universe; choosing a symbol points the dashboard at it
     alert log     newest first
@@ -28,6 +29,18 @@ Figures are drawn in place (:mod:`flowframe.live.chart`); text panels are plain
 ``HTML.value`` assignments. Nothing here ever uses an ``Output`` widget's context manager, so
 updates from the poller's asyncio task (or a thread) reach the browser.
 
+Ensembles
+---------
+Over an :class:`~flowframe.Ensemble` (any source with an ``ensemble_sources()`` method) the
+poller polls the primary variant, as over any source. After each update, in the same cycle and
+on the same clock, the dashboard loads the session of every variant in-process
+(``ff.hedge_flow`` and ``ff.series`` with ``source=`` the ensemble), takes the low and high over
+the variants per bar, aligned on the bars the panels show, and hands them to the hedge-flow
+panel (the cumulative) and the series panel (gamma flip, call and put walls, magnet), which
+shade them behind the primary's lines. ``band=False`` turns it off; a plain source costs
+nothing more. A band that cannot be computed is listed in :attr:`Dashboard.errors` (a
+``"callback"`` error named ``_update_band``), the panels show no band, and polling goes on.
+
 Stable CSS classes (``add_class``) for tests and styling: ``ff-dashboard``, ``ff-controls``,
 and the panels' (:mod:`flowframe.live.panels`).
 """
@@ -41,11 +54,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import ipywidgets
+import pandas as pd
 import traitlets
 from matplotlib.figure import Figure
 
 from flowframe import _params
 from flowframe._constants import BARS, METRICS
+from flowframe.frames import loaders
 from flowframe.live.chart import Render, resolve_render
 from flowframe.live.contract import Alert, LiveData, PollStatus
 from flowframe.live.panels import (
@@ -79,6 +94,57 @@ __all__ = [
 ]
 
 INTERVAL_CHOICES: Final = ("auto", "2", "5", "10", "15", "30", "60")
+
+#: The series fields the series panel shades a band for.
+BAND_LEVELS: Final = ("gamma_flip", "call_wall", "put_wall", "magnet")
+_SESSION_MINUTES: Final = 390  # the whole regular session: the panels show all of it
+
+
+def _is_ensemble(source: object) -> bool:
+    """Whether ``source`` is an ensemble (duck-typed: it has ``ensemble_sources()``)."""
+    return callable(getattr(source, "ensemble_sources", None))
+
+
+def _low_high(values: pd.DataFrame | pd.Series, index: pd.Index) -> pd.DataFrame:
+    """Return the low and high over the columns (the variants) per row, on ``index``."""
+    if isinstance(values, pd.Series):
+        values = values.to_frame()
+    numbers = values.apply(pd.to_numeric, errors="coerce").astype(float).reindex(index)
+    return pd.DataFrame({"low": numbers.min(axis=1), "high": numbers.max(axis=1)}, index=index)
+
+
+def ensemble_band(
+    source: Any, symbol: str, bar: str, data: LiveData
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Return the band of an ensemble's variants on the bars ``data`` holds.
+
+    The hedge-flow band is the low and high of the variants' ``cumulative`` per bar, on the
+    index of ``data.hedge`` (columns ``low, high``); the series band those of
+    :data:`BAND_LEVELS`, on the index of ``data.series`` (columns ``(field, "low" | "high")``).
+    Each frame's ``attrs["models"]`` holds the number of variants. None where ``data`` holds
+    no frame.
+    """
+    hedge_band: pd.DataFrame | None = None
+    series_band: pd.DataFrame | None = None
+    held = data.hedge
+    if held is not None and not held.empty:
+        flow = loaders.hedge_flow(symbol, bar=bar, minutes=_SESSION_MINUTES, source=source)
+        cumulative = flow.xs("cumulative", axis=1, level=1)
+        hedge_band = _low_high(cumulative, held.index)
+        hedge_band.attrs["models"] = int(cumulative.shape[1])
+    held = data.series
+    if held is not None and not held.empty:
+        frame = loaders.series(symbol, bar=bar, minutes=_SESSION_MINUTES, source=source)
+        fields = set(frame.columns.get_level_values(1))
+        parts = {
+            name: _low_high(frame.xs(name, axis=1, level=1), held.index)
+            for name in BAND_LEVELS
+            if name in fields
+        }
+        if parts:
+            series_band = pd.concat(parts, axis=1)
+            series_band.attrs["models"] = len(frame.columns.unique(level=0))
+    return hedge_band, series_band
 
 
 def _interval(text: object) -> float | None:
@@ -126,6 +192,10 @@ class Dashboard(W.VBox):  # type: ignore[misc]
         ``gex, dex, vex, chex, oi`` or ``signed_flow``.
     bar : str, default "1m"
         Bar size of the series and hedge-flow: ``30s, 1m, 5m, 15m``.
+    band : bool, default True
+        Over an :class:`~flowframe.Ensemble` source, shade the band of its variants (their
+        low and high per bar) on the hedge-flow and series panels (see *Ensembles* in the
+        module's docs). Ignored for any other source.
     record_to : Store, str or os.PathLike, optional
         Record every body polled in this :class:`~flowframe.Store` (a path is opened as
         ``ff.Store(path)``), for :class:`~flowframe.Replay` to play the session again; passed
@@ -192,6 +262,7 @@ class Dashboard(W.VBox):  # type: ignore[misc]
         interval: float | None = None,
         heatmap_metric: str = "gex",
         bar: str = "1m",
+        band: bool = True,
         record_to: Store | str | os.PathLike[str] | None = None,
         **poller_options: Any,
     ):
@@ -222,6 +293,11 @@ class Dashboard(W.VBox):  # type: ignore[misc]
             record_to=record_to,
             **poller_options,
         )
+        # the ensemble whose band is shaded (None: no band, no cost); computed on each
+        # update before the render is scheduled, so the render of a cycle shows its band
+        self.band_source: Any = self.source if band and _is_ensemble(self.source) else None
+        if self.band_source is not None:
+            self.poller.on_update(self._update_band)
         self.poller.on_update(lambda data: self._schedule_render())
         self.poller.on_alert(self._alerted)
         self.poller.on_error(lambda exc: self._schedule_render())
@@ -326,6 +402,7 @@ class Dashboard(W.VBox):  # type: ignore[misc]
     @traitlets.observe("symbol")
     def _symbol_changed(self, change: Mapping[str, Any]) -> None:
         self.poller.set_symbol(change["new"])
+        self._clear_band()
         self._note = None
         self.symbol_control.value = change["new"]
         self._render()
@@ -334,6 +411,7 @@ class Dashboard(W.VBox):  # type: ignore[misc]
     def _bar_changed(self, change: Mapping[str, Any]) -> None:
         # in place: the poller drops the bars held, and the next cycle fetches the new size
         self.poller.set_bar(change["new"])
+        self._clear_band()
         self._render()
 
     @traitlets.observe("metric")
@@ -550,6 +628,23 @@ class Dashboard(W.VBox):  # type: ignore[misc]
             self.alert_log.update(self.alerts)
             self._render_status()
             self._extend_symbols()
+
+    def _update_band(self, data: LiveData) -> None:
+        """Compute the ensemble's band for the data just polled and hand it to the panels.
+
+        Called by the poller after each update (its callbacks record what raises, so a band
+        that fails is an error of :attr:`errors` and polling goes on, with no band shown).
+        """
+        self._clear_band()
+        if self.band_source is None:
+            return
+        hedge_band, series_band = ensemble_band(
+            self.band_source, self.poller.symbol, self.poller.bar, data
+        )
+        self.hedge.band, self.series.band = hedge_band, series_band
+
+    def _clear_band(self) -> None:
+        self.hedge.band = self.series.band = None
 
     def _render_status(self) -> None:
         self.status_line.update(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.patches import Patch
@@ -37,9 +38,27 @@ from flowframe.plotting import (
     time_axis,
 )
 
-__all__ = ["HedgePanel"]
+__all__ = ["HedgePanel", "band_label"]
 
 _SIGN_RGBA: Final[Any] = to_rgba_array([NAN_COLOR, BUY_COLOR, SELL_COLOR])
+_BAND_ALPHA: Final = 0.15
+
+
+def _band_arrays(band: pd.DataFrame | None, index: pd.Index) -> tuple[int, np.ndarray, np.ndarray]:
+    """Return (models, low, high) of a ``low, high`` band on ``index`` (0 and empties: none)."""
+    if band is None or band.empty or not {"low", "high"} <= set(band.columns):
+        return 0, np.empty(0), np.empty(0)
+    aligned = band.reindex(index)
+    low = aligned["low"].to_numpy(dtype=float, na_value=np.nan)
+    high = aligned["high"].to_numpy(dtype=float, na_value=np.nan)
+    if not (np.isfinite(low) & np.isfinite(high)).any():
+        return 0, np.empty(0), np.empty(0)
+    return int(band.attrs.get("models", 0)), low, high
+
+
+def band_label(models: int) -> str:
+    """Return the legend label of a band over ``models`` variants."""
+    return f"band: {models} models (min\N{EN DASH}max)"
 
 
 class HedgePanel(_ChartPanel):
@@ -48,6 +67,9 @@ class HedgePanel(_ChartPanel):
     Per-bar flow is drawn as bars on the left axis (green where dealers buy, red where they
     sell, grey and flat where unknown); the cumulative (solid) and the calls and puts
     cumulatives (dashed) share the right axis; spot is overlaid on a third axis further right.
+
+    Over an ensemble, the band of its variants' cumulative (their low and high per bar) is
+    shaded behind the cumulative, when :attr:`band` holds it (the dashboard sets it).
 
     Parameters
     ----------
@@ -62,12 +84,19 @@ class HedgePanel(_ChartPanel):
         The one figure of this panel.
     widget : ipywidgets.Image or ipympl Canvas
         The widget showing it (class ``ff-image`` or ``ff-canvas``).
+    band : pandas.DataFrame or None
+        The band of the cumulative: columns ``low, high`` by bar time, ``attrs["models"]``
+        the number of variants; None (the default) shows none. Read on each update.
+    band_fill : matplotlib.collections.FillBetweenPolyCollection
+        The shaded band (hidden without one).
     """
 
     css = "ff-hedge"
 
     def __init__(self, data: LiveData | None = None, *, render: str = "auto", **kwargs: Any):
         super().__init__(data, render, CHART_SIZE, **kwargs)
+        self.band: pd.DataFrame | None = None
+        self._band_label: str | None = None
         fig = self.figure
         fig.subplots_adjust(**_MARGINS)
         ax = fig.add_subplot()
@@ -82,6 +111,11 @@ class HedgePanel(_ChartPanel):
         ax.grid(True, axis="y", alpha=0.25)
         twin = ax.twinx()
         self.twin = twin
+        # the band lies under the lines of the twin axes (which is drawn over the bars)
+        self.band_fill = twin.fill_between(
+            [], [], [], color=CUMULATIVE_COLOR, alpha=_BAND_ALPHA, linewidth=0, zorder=1.5
+        )
+        self.band_fill.set_visible(False)
         (self.cumulative,) = twin.plot([], [], color=CUMULATIVE_COLOR, lw=2.0, label="cumulative")
         (self.calls,) = twin.plot([], [], color=CALLS_COLOR, lw=1.4, ls="--", label="calls cum.")
         (self.puts,) = twin.plot([], [], color=PUTS_COLOR, lw=1.4, ls="--", label="puts cum.")
@@ -94,19 +128,26 @@ class HedgePanel(_ChartPanel):
         price.tick_params(axis="y", colors=PRICE_COLOR, labelsize="small")
         plain_axis(price)
         (self.spot,) = price.plot([], [], color=PRICE_COLOR, lw=1.1, alpha=0.85, label="spot")
-        _legend_below(
-            price,
-            [
-                Patch(facecolor=BUY_COLOR, label="dealers buy"),
-                Patch(facecolor=SELL_COLOR, label="dealers sell"),
-                self.cumulative,
-                self.calls,
-                self.puts,
-                self.spot,
-            ],
-        )
+        self._handles: list[Any] = [
+            Patch(facecolor=BUY_COLOR, label="dealers buy"),
+            Patch(facecolor=SELL_COLOR, label="dealers sell"),
+            self.cumulative,
+            self.calls,
+            self.puts,
+            self.spot,
+        ]
+        _legend_below(price, self._handles)
         self.title = ax.set_title("dealer hedge-flow", loc="left", fontsize="medium")
-        self.chart.animated = [self.bars, self.cumulative, self.calls, self.puts, self.spot]
+        # in the order of a full render: the bars' axes, then the twin's band and lines
+        self.chart.animated = [
+            self.bars,
+            self.band_fill,
+            self.cumulative,
+            self.calls,
+            self.puts,
+            self.spot,
+        ]
+        self.chart.extra_key = lambda: (self._band_label,)  # the legend's band entry
         # the sticky limits of the two flow axes, kept apart from the aligned ones shown, so
         # that aligning the zeros does not make them rescale on every tick
         self._bar_limits: tuple[float, float] = ax.get_ylim()
@@ -138,10 +179,11 @@ class HedgePanel(_ChartPanel):
             ),
             px,
             py,
+            *_band_arrays(self.band, frame.index),
         )
 
     def _apply(self, prepared: tuple[Any, ...]) -> None:
-        title, spacing, x, bar, cumulative, calls, puts, px, py = prepared
+        title, spacing, x, bar, cumulative, calls, puts, px, py, models, low, high = prepared
         half = spacing * 0.4
         height = np.nan_to_num(bar, nan=0.0)
         verts: Any = np.empty((len(x), 4, 2))
@@ -160,7 +202,17 @@ class HedgePanel(_ChartPanel):
         self.puts.set_data(x, puts)
         self.calls.set_visible(legs)
         self.puts.set_visible(legs)
-        wanted = _limits(cumulative, *((calls, puts) if legs else ()), include_zero=True)
+        banded = models > 0
+        if banded:
+            self.band_fill.set_data(x, low, high)
+        self.band_fill.set_visible(banded)
+        self._show_band_legend(band_label(models) if banded else None)
+        wanted = _limits(
+            cumulative,
+            *((calls, puts) if legs else ()),
+            *((low, high) if banded else ()),
+            include_zero=True,
+        )
         self._cumulative_limits = _sticky(self._cumulative_limits, wanted)
         # one zero for both flow axes (as plot_hedge): per-bar $0 beside cumulative $0
         self.ax.set_ylim(*self._bar_limits)
@@ -170,3 +222,11 @@ class HedgePanel(_ChartPanel):
         self.price_ax.set_visible(bool(np.isfinite(py).any()))
         self.price_ax.set_ylim(*_sticky(self.price_ax.get_ylim(), _limits(py, pad=0.04)))
         self.title.set_text(title)
+
+    def _show_band_legend(self, label: str | None) -> None:
+        """Show the band's legend entry (``None``: none), rebuilding the legend on a change."""
+        if label == self._band_label:
+            return
+        self._band_label = label
+        band = [] if label is None else [Patch(facecolor=CUMULATIVE_COLOR, alpha=0.35, label=label)]
+        _legend_below(self.price_ax, [*self._handles, *band])
