@@ -137,6 +137,13 @@ def _research(nb: Any) -> None:
         "the calibration table"
     )
     assert any("noise band" in h for h in html), "the flow-against-returns correlations"
+    # section 6: the dealer priors as an ensemble, and the blocks what-if
+    assert len(_with_mime(nb, "image/png")) >= 9, "the band, the two priors' GEX, the diff"
+    assert any("1 of 4" in h or "2 of 4" in h for h in html), "the agreement table"
+    stdout = _stream(nb, "stdout")
+    assert "EnsembleSnapshot(SPX, 4 models" in stdout
+    assert re.search(r"blocks of 50\+: [\d,]+ of [\d,]+ prints", stdout), "the what-if counted"
+    assert "what_if: drop_blocks(size >= 50)" in stdout
 
 
 def _hosted_api(nb: Any) -> None:
