@@ -310,3 +310,49 @@ def test_every_ensemble_object_round_trips_through_the_store(tmp_path: Any) -> N
         back: Any = store.read_result(name, symbol="SPY", date=date)
         pd.testing.assert_frame_equal(back, frame)
         assert back.attrs == frame.attrs and back.columns.names == frame.columns.names
+
+
+def test_an_ensemble_over_a_replay_recomputes_the_recorded_inputs(tmp_path: Any) -> None:
+    day = ff.Simulated(seed=3, now="16:00", scale=0.05, symbols=["QQQ"])
+    store = ff.Store(tmp_path / "store")
+    store.write_market(day.market("QQQ"))
+    ff.record(day, ["QQQ"], store, interval=3600)
+    replay = ff.Replay(store, date=day.date, now="13:00")
+    ens = ff.Ensemble(replay, {"a": None, "b": {"dealer_prior": "short_all"}})
+    assert ens.symbols == ("QQQ",) and ens.clock is replay.clock
+    local = ff.Local.from_market(store.read_market("QQQ", day.date), now="13:00")
+    alone = ff.heatmap("QQQ", source=local)
+    got = ff.heatmap("QQQ", source=ens)
+    xr.testing.assert_identical(got.sel(model="a", drop=True).drop_attrs(), alone.drop_attrs())
+
+
+def test_the_snapshot_counts_how_many_variants_agree(ens: ff.Ensemble) -> None:
+    snap: Any = ff.snapshot("SPX", source=ens)  # an EnsembleSnapshot
+    assert list(snap.members) == list(ens.names)
+    for name in ("base", "short_all", "no_blocks"):
+        assert snap[name] == ff.snapshot("SPX", source=ens.member(name, "SPX"))
+    answers = snap.answers()
+    assert answers.index.tolist() == list(ens.names)
+    assert answers.columns.tolist() == [
+        "gamma_flip",
+        "call_wall",
+        "put_wall",
+        "magnet",
+        "regime",
+        "setup",
+    ]
+    # the mirrored prior has the same flip (to the strike) and the opposite regime
+    assert answers.loc["short_calls_long_puts", "gamma_flip"] == answers.loc["base", "gamma_flip"]
+    assert answers.loc["short_calls_long_puts", "regime"] != answers.loc["base", "regime"]
+    # dealer priors of settled OI never move the walls (a sign does not move a largest |GEX|)
+    for wall in ("call_wall", "put_wall"):
+        assert answers.loc["short_all", wall] == answers.loc["base", wall]
+    table = snap.agreement
+    assert table.index.tolist() == answers.columns.tolist()
+    assert table["of"].tolist() == [len(ens.names)] * 6
+    for item, row in table.iterrows():
+        counts = answers[item].value_counts()
+        assert row["agree"] == counts.max() and row["value"] in counts[counts == counts.max()]
+        assert str(table.dtypes["agree"]) == "int64"
+    assert repr(snap).startswith("EnsembleSnapshot(SPX, 12 models, agree: gamma_flip ")
+    assert "<table>" in snap._repr_html_()
