@@ -81,12 +81,14 @@ __all__ = [
     "SessionBase",
     "SessionPrints",
     "SessionState",
+    "TapeRows",
     "check_inputs",
     "completed_samples",
     "compute_session",
     "finish_sessions",
     "session_base",
     "session_prints",
+    "tape_rows",
 ]
 
 # named from the dealer's side; MODEL.md section 3 calls them priors A, B, C and D
@@ -789,12 +791,58 @@ def session_base(
     )
 
 
-def session_prints(base: SessionBase, tape: pd.DataFrame) -> SessionPrints:
-    """Check one tape and compute its flows over ``base``: what no config changes."""
+@dataclass(frozen=True, eq=False)
+class TapeRows:
+    """Per-print arrays of one checked tape over a :class:`SessionBase`: what a subset shares.
+
+    Built by :func:`tape_rows`. ``t_ns`` to ``side`` have one entry per print; ``s_k`` to
+    ``gamma`` one per print the engine uses (``keep``: inside the session and listed). A what-if
+    that keeps a subset of the prints takes these by :meth:`subset` instead of computing them
+    again: every value is per print, so the subset's are the same numbers.
+    """
+
+    tape: pd.DataFrame
+    t_ns: np.ndarray
+    inside: np.ndarray
+    contract: np.ndarray
+    known: np.ndarray
+    side: np.ndarray
+    classification: Classification
+    keep: np.ndarray
+    s_k: np.ndarray
+    tau_k: np.ndarray
+    delta: np.ndarray
+    gamma: np.ndarray
+
+    def subset(self, mask: np.ndarray, tape: pd.DataFrame) -> TapeRows:
+        """Return the rows of ``mask``; ``tape`` is those prints, their side in ``side``.
+
+        ``tape`` must be ``self.tape[mask]`` with the side of each print written in its
+        ``side`` column (what :mod:`~flowframe.sources.engine.whatif` makes), so that it
+        classifies to ``self.side[mask]``.
+        """
+        kept = mask[self.keep]
+        side, classification = classify_tape(tape)
+        return TapeRows(
+            tape=tape,
+            t_ns=self.t_ns[mask],
+            inside=self.inside[mask],
+            contract=self.contract[mask],
+            known=self.known[mask],
+            side=side,
+            classification=classification,
+            keep=self.keep[mask],
+            s_k=self.s_k[kept],
+            tau_k=self.tau_k[kept],
+            delta=self.delta[kept],
+            gamma=self.gamma[kept],
+        )
+
+
+def tape_rows(base: SessionBase, tape: pd.DataFrame) -> TapeRows:
+    """Check one tape and compute its per-print arrays over ``base`` (see :class:`TapeRows`)."""
     tape = _check_tape(tape)
     chain = base.chain
-    n_samples, n_c, n_k = base.n_samples, len(chain), base.strikes.size
-    # --- prints: sample, minute, contract, spot, greeks
     t_ns = tape["t"].dt.tz_convert("UTC").array.as_unit("ns").asi8
     rel = t_ns - base.opening.value
     inside = (rel >= 0) & (rel < base.session_ns)
@@ -805,20 +853,57 @@ def session_prints(base: SessionBase, tape: pd.DataFrame) -> SessionPrints:
     known = contract >= 0
     side_all, classification = classify_tape(tape)
     keep = inside & known
-    rel = rel[keep]
-    contract = contract[keep]
-    side = side_all[keep].astype(np.float64)
+    kept_contract = contract[keep]
+    s_k = _asof(base.path, t_ns[keep])
+    tau_k = bs.tau_from_minutes((base.session_ns - rel[keep]) / 6e10)
+    g = bs.greeks(
+        s_k,
+        base.c_strike[kept_contract],
+        tau_k,
+        base.c_iv[kept_contract],
+        base.c_is_call[kept_contract],
+    )
+    return TapeRows(
+        tape=tape,
+        t_ns=t_ns,
+        inside=inside,
+        contract=contract,
+        known=known,
+        side=side_all,
+        classification=classification,
+        keep=keep,
+        s_k=s_k,
+        tau_k=tau_k,
+        delta=g.delta,
+        gamma=g.gamma,
+    )
+
+
+def session_prints(
+    base: SessionBase, tape: pd.DataFrame, *, rows: TapeRows | None = None
+) -> SessionPrints:
+    """Check one tape and compute its flows over ``base``: what no config changes.
+
+    ``rows``: the tape's per-print arrays when already at hand (:meth:`TapeRows.subset` of a
+    larger tape's); ``tape`` is then not read again.
+    """
+    if rows is None:
+        rows = tape_rows(base, tape)
+    tape = rows.tape
+    n_samples, n_c, n_k = base.n_samples, len(base.chain), base.strikes.size
+    # --- prints: sample, minute, contract, spot, greeks
+    keep = rows.keep
+    inside, known, classification = rows.inside, rows.known, rows.classification
+    rel = rows.t_ns[keep] - base.opening.value
+    contract = rows.contract[keep]
+    side = rows.side[keep].astype(np.float64)
     size = tape["size"].to_numpy(dtype=np.float64)[keep]
     sample = (rel // (SAMPLE_SECONDS * 10**9)).astype(np.int64)
     minute = sample // 2
-    s_k = _asof(base.path, t_ns[keep])
-    tau_k = bs.tau_from_minutes((base.session_ns - rel) / 6e10)
-    g = bs.greeks(
-        s_k, base.c_strike[contract], tau_k, base.c_iv[contract], base.c_is_call[contract]
-    )
+    s_k = rows.s_k
     signed = side * size
-    hf = _whole_dollars(signed * g.delta * MULTIPLIER * s_k)
-    gamma_dollars = _whole_dollars(signed * g.gamma * MULTIPLIER * s_k * s_k * 0.01)
+    hf = _whole_dollars(signed * rows.delta * MULTIPLIER * s_k)
+    gamma_dollars = _whole_dollars(signed * rows.gamma * MULTIPLIER * s_k * s_k * 0.01)
 
     is_call_print = base.c_is_call[contract]
     hf_calls = np.bincount(sample[is_call_print], weights=hf[is_call_print], minlength=n_samples)

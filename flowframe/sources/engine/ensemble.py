@@ -42,6 +42,7 @@ from flowframe.sources.engine.core import (
     finish_sessions,
     session_base,
     session_prints,
+    tape_rows,
 )
 from flowframe.sources.engine.inputs import quality_frame
 from flowframe.sources.engine.local import Local
@@ -239,9 +240,10 @@ class Ensemble(EndpointMethods[Payload]):
         chain, tape, spot = template.inputs
         base = session_base(chain, spot, expiration=template.expiration, iv_clock=template.iv_clock)
         self._bases[sym] = base
-        base_tape, side = (
-            self._classified(sym) if any(v.tape for v in self.variants.values()) else (tape, None)
-        )
+        # the source's tape, checked and classified once; a what-if's tape is a subset of it,
+        # whose per-print arrays (contract, spot, greeks) are taken, not computed again
+        rows = tape_rows(base, tape)
+        self._sides[sym] = (rows.tape, rows.side)
         prints: dict[tuple[str, ...], SessionPrints] = {}
         scaled: dict[float, SessionBase] = {}
         groups: dict[float, list[tuple[str, SessionPrints, EngineConfig]]] = {}
@@ -249,14 +251,15 @@ class Ensemble(EndpointMethods[Payload]):
             key = spec.tape_key
             if key not in prints:
                 if spec.tape:
-                    assert side is not None
-                    mask = np.ones(len(base_tape), dtype=bool)
+                    mask = np.ones(len(rows.tape), dtype=bool)
                     for t in spec.tape:
-                        mask &= t.mask(base_tape, side)
-                    variant_tape = signed_tape(base_tape, side)[mask].reset_index(drop=True)
-                    prints[key] = session_prints(base, variant_tape)
+                        mask &= t.mask(rows.tape, rows.side)
+                    variant_tape = signed_tape(rows.tape, rows.side)[mask].reset_index(drop=True)
+                    prints[key] = session_prints(
+                        base, variant_tape, rows=rows.subset(mask, variant_tape)
+                    )
                 else:
-                    prints[key] = session_prints(base, tape)
+                    prints[key] = session_prints(base, tape, rows=rows)
             scale = float(spec.oi_scale)
             if scale not in scaled:
                 scaled[scale] = base if scale == 1.0 else _scale_oi(base, scale)

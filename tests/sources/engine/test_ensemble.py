@@ -159,7 +159,7 @@ def test_variants_differ_where_their_assumptions_do(ens: ff.Ensemble) -> None:
 def test_the_variants_share_the_chain_and_each_tape(
     day: ff.Simulated, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = {"base": 0, "prints": 0, "gamma": 0}
+    calls = {"base": 0, "rows": 0, "prints": 0, "gamma": 0}
     real_base, real_prints, real_gamma = core.session_base, core.session_prints, core_bs.gamma
 
     def counting(key: str, real: Any) -> Any:
@@ -171,11 +171,14 @@ def test_the_variants_share_the_chain_and_each_tape(
 
     monkeypatch.setattr(ensemble_mod, "session_base", counting("base", real_base))
     monkeypatch.setattr(ensemble_mod, "session_prints", counting("prints", real_prints))
+    monkeypatch.setattr(ensemble_mod, "tape_rows", counting("rows", core.tape_rows))
     monkeypatch.setattr(core_bs, "gamma", counting("gamma", real_gamma))
     ens = ff.Ensemble(day, VARIANTS)
     ens.states("SPX")
     assert calls["base"] == 1  # one chain, one spot path
-    # one tape per distinct what-if: the source's, blocks, calls, puts, lunch, signed
+    # the source's tape is checked, classified and priced once; each distinct what-if
+    # (blocks, calls, puts, lunch, signed) takes a subset of those rows for its flows
+    assert calls["rows"] == 1
     assert calls["prints"] == 6
     shared_gamma = calls["gamma"]
     calls["gamma"] = 0
