@@ -10,6 +10,12 @@ body's bytes (:meth:`FlashAlpha.get_raw`) and read them with the ``*_from_json``
 which skip building the decoded dict; other sources hand over decoded payloads. Both routes
 give equal objects.
 
+Given an :class:`~flowframe.Ensemble` as ``source``, every loader asks each variant and stacks
+the answers on ``model`` (:mod:`flowframe.frames.ensemble`): a leading ``model`` dimension
+for heatmap and strike-flow, a ``model`` column level for hedge-flow and series, a ``model``
+row level for the leaderboard; ``snapshot`` returns an
+:class:`~flowframe.frames.EnsembleSnapshot` (the members and how many agree).
+
 Every object a loader returns can leave the notebook as it is: ``df.to_parquet`` for the
 DataFrames, ``to_netcdf`` / ``to_zarr`` for the DataArray and the Dataset, each read back by
 plain pandas / xarray with equal values, dtypes, index or coords, and attrs (the ``store``

@@ -15,6 +15,7 @@ import pytest
 from matplotlib.collections import PathCollection, PolyCollection, QuadMesh
 
 import flowframe as ff
+from tests.plotting.conftest import save_picture
 
 
 def _field(frame: pd.DataFrame, name: object) -> pd.DataFrame:
@@ -49,6 +50,7 @@ def _fill_extent(ax: Any) -> tuple[float, float]:
 def test_hedge_plot_draws_the_median_and_the_band(ens: ff.Ensemble) -> None:
     hf = ff.hedge_flow("SPY", bar="5m", minutes=390, source=ens)
     ax = hf.flow.plot_hedge()
+    save_picture(ax, "hedge_ensemble_band")
     cum = _field(hf, "cumulative")
     low, high = _fill_extent(ax)
     assert low == pytest.approx(cum.min(axis=1).min()) and high == pytest.approx(
@@ -65,6 +67,7 @@ def test_hedge_plot_draws_the_median_and_the_band(ens: ff.Ensemble) -> None:
 def test_series_plot_bands_the_levels(ens: ff.Ensemble) -> None:
     se = ff.series("SPY", bar="5m", minutes=390, source=ens)
     ax = se.flow.plot_series()
+    save_picture(ax, "series_ensemble_band")
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     for level in ("gamma flip", "call wall", "put wall", "magnet"):
         assert f"{level}: band of 3 models" in labels
@@ -74,6 +77,7 @@ def test_series_plot_bands_the_levels(ens: ff.Ensemble) -> None:
 def test_heatmap_median_marks_sign_disagreement_and_selects_a_model(ens: ff.Ensemble) -> None:
     hm = ff.heatmap("SPY", metric="gex", minutes=120, source=ens)
     ax = hm.flow.plot()
+    save_picture(ax, "heatmap_ensemble_median")
     mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
     assert "median of 3 models; dots: they disagree on the sign" in ax.get_title()
     dots = [c for c in ax.collections if isinstance(c, PathCollection)]
@@ -94,6 +98,7 @@ def test_diff_plot_is_diverging_and_centred(ens: ff.Ensemble) -> None:
     hm = ff.heatmap("SPY", metric="oi", minutes=120, source=ens)
     d = ff.diff(hm, "A", "blocks")
     ax = ff.plot_diff(d)
+    save_picture(ax, "heatmap_diff")
     mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
     assert mesh.norm.vmin == -float(mesh.norm.vmax)  # type: ignore[arg-type]  # oi is unsigned; its difference is not
     assert mesh.cmap.name == "RdBu_r"
