@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from flowframe import _params
+from flowframe._wire import iso_z
 from flowframe.sources.endpoints import EndpointMethods, Payload
 from flowframe.sources.engine.classify import classify_tape
 from flowframe.sources.engine.clock import SessionClock
@@ -44,6 +45,7 @@ from flowframe.sources.engine.core import (
     session_prints,
     tape_rows,
 )
+from flowframe.sources.engine.envelope import envelope
 from flowframe.sources.engine.inputs import quality_frame
 from flowframe.sources.engine.local import Local
 from flowframe.sources.engine.whatif import Variant, signed_tape, variant
@@ -304,7 +306,8 @@ class Ensemble(EndpointMethods[Payload]):
 
         Over an :class:`~flowframe.Simulated` day, a ``Simulated`` whose every symbol
         answers with this variant (the leaderboard ranks the variant's values); over a
-        ``Local`` or a one-symbol store, :meth:`member`.
+        ``Local`` or a one-symbol store, :meth:`member`; over a store or replay of several
+        symbols, a source answering each symbol with its member and ranking them all.
         """
         from flowframe.sources.engine.simulated import Simulated
 
@@ -316,7 +319,9 @@ class Ensemble(EndpointMethods[Payload]):
             out._variant = lambda sym: self.member(name, sym)
             out.name = f"{self._source.name}[{name}]"
             return out
-        return self.member(name)
+        if len(self.symbols) == 1:
+            return self.member(name)
+        return _VariantSource(self, name)
 
     def ensemble_sources(self) -> dict[str, Any]:
         """Return ``{name: source(name)}``: what the loaders stack on ``model``."""
@@ -453,3 +458,59 @@ def _scale_oi(base: SessionBase, scale: float) -> SessionBase:
     chain = base.chain.assign(oi=base.chain["oi"].to_numpy() * scale)
     chain.attrs.update(base.chain.attrs)
     return replace(base, chain=chain, c_oi=chain["oi"].to_numpy())
+
+
+class _VariantSource(EndpointMethods[Payload]):
+    """One variant of an ensemble over several symbols (a store's or a replay's day).
+
+    Each symbol's request goes to its member (:meth:`Ensemble.member`); a symbol the day does
+    not hold gets the engine's answer for one (empty bars, a 404 snapshot); the leaderboard
+    ranks the members' values, highest first, ties by symbol, as ``ff.Simulated`` does.
+    """
+
+    def __init__(self, ensemble: Ensemble, variant: str):
+        self._ensemble = ensemble
+        self._variant = variant
+        self.symbols = ensemble.symbols
+        self.clock = ensemble.clock
+        self.name = f"{ensemble._source_name}[{variant}]"
+
+    @property
+    def quota(self) -> None:
+        """Local sources have no quota."""
+        return None
+
+    def _member(self, symbol: str) -> Local:
+        held = symbol if symbol in self.symbols else self.symbols[0]
+        return self._ensemble.member(self._variant, held)
+
+    def why_empty(self, symbol: str | None = None, minutes: int | None = None) -> str | None:
+        """Say why the clock leaves a window with no bars (as the symbol's member)."""
+        reason: str | None = self._member(symbol or self.symbols[0]).why_empty(symbol, minutes)
+        return reason
+
+    def _get(self, request: _params.Request) -> Payload:
+        if request.endpoint != "leaderboard":
+            answer: Payload = self._member(str(request.symbol))._get(request)
+            return answer
+        now = self.clock.now()
+        metric = request.params["metric"]
+        rows = []
+        for sym in self.symbols:
+            value = self._member(sym).leaderboard_values(now)[metric]
+            if value is not None:
+                rows.append((value, sym))
+        rows.sort(key=lambda r: (-r[0], r[1]))
+        limit = int(request.params["n"])
+        first = self._member(self.symbols[0])
+        return {
+            "metric": metric,
+            "n": limit,
+            "as_of": iso_z(now),
+            "market_open": first._market_open(now),
+            "entries": [
+                {"rank": i + 1, "symbol": sym, "value": value}
+                for i, (value, sym) in enumerate(rows[:limit])
+            ],
+            **envelope(None, self.clock.date, now),
+        }

@@ -359,3 +359,36 @@ def test_the_snapshot_counts_how_many_variants_agree(ens: ff.Ensemble) -> None:
         assert str(table.dtypes["agree"]) == "int64"
     assert repr(snap).startswith("EnsembleSnapshot(SPX, 12 models, agree: gamma_flip ")
     assert "<table>" in snap._repr_html_()
+
+
+def test_an_ensemble_over_a_store_of_several_symbols(tmp_path: Any) -> None:
+    day = ff.Simulated(seed=4, now="16:00", scale=0.05, symbols=["SPY", "QQQ"])
+    store = ff.Store(tmp_path / "store")
+    for sym in ("SPY", "QQQ"):
+        store.write_market(day.market(sym))
+    variants = {"a": None, "b": {"dealer_prior": "short_all"}}
+    ens = ff.Ensemble(store, variants, date=day.date, now="12:00")
+    assert ens.symbols == ("QQQ", "SPY")
+    locals_ = {
+        (name, sym): ff.Local.from_market(
+            store.read_market(sym, day.date), now="12:00", config=ens.config(name)
+        )
+        for name in variants
+        for sym in ens.symbols
+    }
+    for sym in ens.symbols:
+        got = ff.series(sym, bar="5m", source=ens)
+        for name in variants:
+            want = ff.series(sym, bar="5m", source=locals_[(name, sym)])
+            one: Any = got[name]
+            pd.testing.assert_frame_equal(one, want)
+    board = ff.leaderboard(metric="pin_risk", source=ens)
+    now = ens.clock.now()
+    for name in variants:
+        values = {s: locals_[(name, s)].leaderboard_values(now)["pin_risk"] for s in ens.symbols}
+        rows: Any = board.loc[name]
+        assert rows["symbol"].tolist() == sorted(values, key=lambda s: (-values[s], s))  # type: ignore[operator]
+    with pytest.warns(ff.FlowframeWarning, match="holds no data for 'IWM'"):
+        assert ff.hedge_flow("IWM", source=ens).empty
+    with pytest.raises(ff.NotFoundError):
+        ff.snapshot("IWM", source=ens)
