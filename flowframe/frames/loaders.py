@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import pandas as pd
 import xarray as xr
@@ -63,6 +63,9 @@ from flowframe.frames.leaderboard import leaderboard_from_payload
 from flowframe.frames.series import series_from_json, series_from_payload
 from flowframe.frames.snapshot import Snapshot
 from flowframe.sources.base import BytesSource, Source
+
+if TYPE_CHECKING:
+    from flowframe.sources.engine.ensemble import Ensemble
 
 _T = TypeVar("_T")
 
@@ -576,9 +579,19 @@ def strike_flow(
     return _read(body, strike_flow_from_json, strike_flow_from_payload, source_name(src))
 
 
+@overload
+def snapshot(  # type: ignore[overload-overlap]  # an Ensemble is a Source: it wins first
+    symbol: str, *, expiry: dt.date | str | None = None, source: Ensemble
+) -> EnsembleSnapshot: ...
+@overload
 def snapshot(
     symbol: str, *, expiry: dt.date | str | None = None, source: Source | None = None
-) -> Snapshot:
+) -> Snapshot: ...
+
+
+def snapshot(
+    symbol: str, *, expiry: dt.date | str | None = None, source: Source | None = None
+) -> Snapshot | EnsembleSnapshot:
     """Load the 0DTE decision snapshot (live or degraded) as a :class:`Snapshot`.
 
     Fetches ``GET /v1/flow/zero-dte/snapshot/{symbol}`` (or the same body from a local
@@ -649,7 +662,7 @@ def snapshot(
     models = ensemble_sources(src)
     if models is not None:
         members = {k: snapshot(symbol, expiry=expiry, source=m) for k, m in models.items()}
-        return EnsembleSnapshot(members, source=source_name(src))  # type: ignore[return-value]
+        return EnsembleSnapshot(members, source=source_name(src))
     return Snapshot(src.get_snapshot(symbol, expiry=expiry), source=source_name(src))
 
 

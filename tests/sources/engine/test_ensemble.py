@@ -330,11 +330,11 @@ def test_an_ensemble_over_a_replay_recomputes_the_recorded_inputs(tmp_path: Any)
 
 
 def test_the_snapshot_counts_how_many_variants_agree(ens: ff.Ensemble) -> None:
-    snap: Any = ff.snapshot("SPX", source=ens)  # an EnsembleSnapshot
+    snap = ff.snapshot("SPX", source=ens)
     assert list(snap.members) == list(ens.names)
     for name in ("base", "short_all", "no_blocks"):
         assert snap[name] == ff.snapshot("SPX", source=ens.member(name, "SPX"))
-    answers = snap.answers()
+    answers: Any = snap.answers()
     assert answers.index.tolist() == list(ens.names)
     assert answers.columns.tolist() == [
         "gamma_flip",
