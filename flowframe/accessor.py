@@ -29,6 +29,7 @@ import pandas as pd
 import xarray as xr
 
 from flowframe.frames.checks import missing_columns
+from flowframe.frames.ensemble import frame_fields, is_model_frame
 
 __all__ = ["FlowArrayAccessor", "FlowDatasetAccessor", "FlowFrameAccessor"]
 
@@ -142,21 +143,6 @@ _VARIABLE = inspect.Parameter(
 _LEADING_VARIABLE = _VARIABLE.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
-def _is_model_frame(frame: pd.DataFrame) -> bool:
-    """Tell whether ``frame`` is an ensemble's: columns ``(model, field)``."""
-    columns = frame.columns
-    return (
-        isinstance(columns, pd.MultiIndex) and columns.nlevels == 2 and columns.names[0] == "model"
-    )
-
-
-def _fields(frame: pd.DataFrame) -> list[Any]:
-    """Return the frame's fields: its columns, or the field level of an ensemble's frame."""
-    if _is_model_frame(frame):
-        return list(dict.fromkeys(frame.columns.get_level_values(1)))
-    return list(frame.columns)
-
-
 @pd.api.extensions.register_dataframe_accessor("flow")
 class FlowFrameAccessor:
     """Flow analysis and plots on hedge-flow and series frames (``df.flow``)."""
@@ -170,7 +156,7 @@ class FlowFrameAccessor:
                 "df.flow needs a frame indexed by tz-aware bar time 't' "
                 "(from ff.hedge_flow or ff.series)"
             )
-        fields = _fields(obj)
+        fields = frame_fields(obj)
         if "bar" not in fields and "spot" not in fields:
             raise AttributeError(
                 "df.flow needs a hedge-flow frame (columns bar, cumulative) or a series frame "
@@ -180,11 +166,11 @@ class FlowFrameAccessor:
         self._obj = obj
 
     def _need(self, columns: Sequence[str], method: str) -> pd.DataFrame:
-        fields = _fields(self._obj)
+        fields = frame_fields(self._obj)
         missing = (
             [c for c in columns if c not in fields]
-            if _is_model_frame(self._obj)
-            else (missing_columns(self._obj, columns))
+            if is_model_frame(self._obj)
+            else missing_columns(self._obj, columns)
         )
         if missing:
             raise AttributeError(

@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from flowframe.frames.ensemble import is_model_frame, model_field
+
 __all__ = ["BAND", "band", "diff"]
 
 #: The band's labels, in order (the ``band`` coordinate and column level).
@@ -51,14 +53,6 @@ _HOW_TO = (
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _is_model_frame(frame: pd.DataFrame) -> bool:
-    """Tell whether ``frame`` is an ensemble's: a 2-level column index, level 0 ``model``."""
-    columns = frame.columns
-    return (
-        isinstance(columns, pd.MultiIndex) and columns.nlevels == 2 and columns.names[0] == "model"
-    )
 
 
 def _models(obj: pd.DataFrame | xr.DataArray | xr.Dataset) -> list[str]:
@@ -79,7 +73,7 @@ def _not_ensemble(func: str, obj: object) -> ValueError:
 
 def _check_ensemble(func: str, obj: object) -> None:
     if isinstance(obj, pd.DataFrame):
-        if not _is_model_frame(obj):
+        if not is_model_frame(obj):
             raise _not_ensemble(func, obj)
     elif isinstance(obj, xr.DataArray | xr.Dataset):
         if "model" not in obj.dims:
@@ -258,20 +252,13 @@ def _band_array(
     return out
 
 
-def _field(frame: pd.DataFrame, name: object) -> pd.DataFrame:
-    """Return one field of an ensemble's frame: a column per model."""
-    part = frame.xs(name, axis=1, level=1)
-    assert isinstance(part, pd.DataFrame)
-    return part
-
-
 def _band_frame(frame: pd.DataFrame, q: tuple[float, float] | None, how: str) -> pd.DataFrame:
     models = list(dict.fromkeys(frame.columns.get_level_values(0)))
     fields = list(dict.fromkeys(frame.columns.get_level_values(1)))
     blocks: dict[tuple[Any, str], np.ndarray] = {}
     skipped: list[Any] = []
     for field in fields:
-        part = _field(frame, field)
+        part = model_field(frame, field)
         if not all(_is_numeric(t) for t in part.dtypes):
             skipped.append(field)
             continue

@@ -34,7 +34,16 @@ import xarray as xr
 
 from flowframe.frames.snapshot import Snapshot
 
-__all__ = ["EnsembleSnapshot", "ensemble_sources", "stack_frames", "stack_grids", "stack_rows"]
+__all__ = [
+    "EnsembleSnapshot",
+    "ensemble_sources",
+    "frame_fields",
+    "is_model_frame",
+    "model_field",
+    "stack_frames",
+    "stack_grids",
+    "stack_rows",
+]
 
 
 def ensemble_sources(source: object) -> dict[str, Any] | None:
@@ -44,6 +53,28 @@ def ensemble_sources(source: object) -> dict[str, Any] | None:
         return None
     members: dict[str, Any] = get()
     return members
+
+
+def is_model_frame(obj: object) -> bool:
+    """Tell whether ``obj`` is an ensemble's frame: columns ``(model, field)``."""
+    columns = getattr(obj, "columns", None)
+    return (
+        isinstance(columns, pd.MultiIndex) and columns.nlevels == 2 and columns.names[0] == "model"
+    )
+
+
+def model_field(frame: pd.DataFrame, name: object) -> pd.DataFrame:
+    """Return one field of an ensemble's frame: a column per model, in the models' order."""
+    part = frame.xs(name, axis=1, level=1)
+    assert isinstance(part, pd.DataFrame)
+    return part
+
+
+def frame_fields(frame: pd.DataFrame) -> list[Any]:
+    """Return a frame's fields: its columns, or the field level of an ensemble's frame."""
+    if is_model_frame(frame):
+        return list(dict.fromkeys(frame.columns.get_level_values(1)))
+    return list(frame.columns)
 
 
 def _attrs(first: Mapping[Any, Any], names: list[str], source: str) -> dict[Any, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final
 
 import numpy as np
@@ -10,7 +11,9 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from flowframe._constants import HEDGE_COLUMNS
+from flowframe.frames.band import band
 from flowframe.frames.checks import require_columns
+from flowframe.frames.ensemble import is_model_frame
 from flowframe.plotting.axes import (
     _attr,
     _bar_part,
@@ -56,18 +59,6 @@ def _price_series(frame: pd.DataFrame, price: pd.Series | bool | None) -> pd.Ser
     return price
 
 
-def _is_model_frame(frame: pd.DataFrame) -> bool:
-    columns = getattr(frame, "columns", None)  # plot_hedge refuses a non-frame after this
-    return isinstance(columns, pd.MultiIndex) and columns.names[0] == "model"
-
-
-def _field(frame: pd.DataFrame, name: object) -> pd.DataFrame:
-    """Return one field of an ensemble's frame: a column per model."""
-    part = frame.xs(name, axis=1, level=1)
-    assert isinstance(part, pd.DataFrame)
-    return part
-
-
 def _models(n: int) -> str:
     return f"{n} model" if n == 1 else f"{n} models"
 
@@ -75,17 +66,19 @@ def _models(n: int) -> str:
 def _median_and_band(
     frame: pd.DataFrame,
 ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray, int]]:
-    """Return the per-bar median frame of an ensemble's frame, and its cumulative band."""
-    n = frame.columns.get_level_values(0).nunique()
-    held = set(frame.columns.get_level_values(1))
-    fields = [f for f in ("bar", "cumulative", *_SPLIT_LEGS) if f in held]
-    median = pd.DataFrame({f: _field(frame, f).median(axis=1) for f in fields}, index=frame.index)
+    """Return the per-bar median frame of an ensemble's frame, and its cumulative band.
+
+    Both from :func:`flowframe.frames.band` (min, median, max over the models, NaN skipped).
+    """
+    reduced = band(frame)
+    n = len(json.loads(reduced.attrs["band_of"]))
+    fields = [f for f in ("bar", "cumulative", *_SPLIT_LEGS) if (f, "median") in reduced.columns]
+    median = pd.DataFrame({f: reduced[(f, "median")] for f in fields}, index=frame.index)
     median.attrs = dict(frame.attrs)
-    cum = _field(frame, "cumulative") if "cumulative" in fields else None
-    if cum is None:
+    if "cumulative" not in fields:
         return median, (np.array([]), np.array([]), n)
-    low = cum.min(axis=1).to_numpy(dtype=np.float64, na_value=np.nan)
-    high = cum.max(axis=1).to_numpy(dtype=np.float64, na_value=np.nan)
+    low = reduced[("cumulative", "low")].to_numpy(dtype=np.float64, na_value=np.nan)
+    high = reduced[("cumulative", "high")].to_numpy(dtype=np.float64, na_value=np.nan)
     return median, (low, high, n)
 
 
@@ -142,7 +135,7 @@ def plot_hedge(
         The frame has no bars to plot.
     """
     band = None
-    if _is_model_frame(frame):  # an ensemble's frame: the median, and the min-max band
+    if is_model_frame(frame):  # an ensemble's frame: the median, and the min-max band
         frame, band = _median_and_band(frame)
     require_columns(frame, HEDGE_COLUMNS, "plot_hedge")
     if legs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from typing import Any, Final
@@ -11,7 +12,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from flowframe._constants import BAR_SECONDS
+from flowframe.frames.band import band
 from flowframe.frames.checks import require_columns
+from flowframe.frames.ensemble import is_model_frame, model_field
 from flowframe.plotting.axes import (
     _attr,
     _bar_part,
@@ -94,42 +97,35 @@ _BAND_LEVELS = ("gamma_flip", "call_wall", "put_wall", "magnet")
 _STRIKE_LEVELS = ("call_wall", "put_wall", "magnet")
 
 
-def _field(frame: pd.DataFrame, name: object) -> pd.DataFrame:
-    """Return one field of an ensemble's frame: a column per model."""
-    part = frame.xs(name, axis=1, level=1)
-    assert isinstance(part, pd.DataFrame)
-    return part
-
-
 def _median_and_bands(
     frame: pd.DataFrame,
 ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]], int]:
     """Per-bar median of an ensemble's series frame, its level bands, and the model count.
 
-    Numeric fields take the median over models; ``regime`` the label most models give
-    (ties: the earliest model's); the four levels also get their min-max band.
+    Numeric fields take the median over models (:func:`flowframe.frames.band`), the strike
+    levels the lower median (never between two strikes); ``regime`` the label most models
+    give (ties: the earliest model's); the four levels also get their min-max band.
     """
-    models = list(dict.fromkeys(frame.columns.get_level_values(0)))
-    fields = list(dict.fromkeys(frame.columns.get_level_values(1)))
+    reduced = band(frame)
     out: dict[str, Any] = {}
-    for field in fields:
-        part = _field(frame, field)
-        if field in _STRIKE_LEVELS:  # a strike: the lower median, never between two strikes
+    for field in dict.fromkeys(reduced.columns.get_level_values(0)):
+        if field in _STRIKE_LEVELS:
+            part = model_field(frame, field)
             out[field] = part.quantile(0.5, axis=1, interpolation="lower")
-        elif all(pd.api.types.is_numeric_dtype(t) for t in part.dtypes):
-            out[field] = part.median(axis=1)
-    regimes = _field(frame, "regime").astype(object)
+        else:
+            out[field] = reduced[(field, "median")]
+    regimes = model_field(frame, "regime").astype(object)
     out["regime"] = [_majority(row) for row in regimes.itertuples(index=False)]
     median = pd.DataFrame(out, index=frame.index)
     median.attrs = dict(frame.attrs)
-    bands = {}
-    for level in _BAND_LEVELS:
-        part = _field(frame, level)
-        bands[level] = (
-            part.min(axis=1).to_numpy(dtype=np.float64, na_value=np.nan),
-            part.max(axis=1).to_numpy(dtype=np.float64, na_value=np.nan),
+    bands = {
+        level: (
+            reduced[(level, "low")].to_numpy(dtype=np.float64, na_value=np.nan),
+            reduced[(level, "high")].to_numpy(dtype=np.float64, na_value=np.nan),
         )
-    return median, bands, len(models)
+        for level in _BAND_LEVELS
+    }
+    return median, bands, len(json.loads(reduced.attrs["band_of"]))
 
 
 def _majority(row: Any) -> Any:
@@ -195,8 +191,7 @@ def plot_series(
     """
     bands: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     n_models = 0
-    columns = getattr(frame, "columns", None)
-    if isinstance(columns, pd.MultiIndex) and columns.names[0] == "model":
+    if is_model_frame(frame):
         frame, bands, n_models = _median_and_bands(frame)
     require_columns(frame, _SERIES_COLUMNS, "plot_series")
     if frame.empty:

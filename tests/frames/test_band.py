@@ -16,28 +16,15 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import flowframe as ff
+from flowframe._constants import SERIES_FLOAT_COLUMNS
 from flowframe.frames.band import BAND, band, diff
+from flowframe.frames.ensemble import model_field
 
 MODELS = ["A", "B", "D"]
 _A = TypeVar("_A", xr.DataArray, xr.Dataset)
 
 CONFIGS: dict[str, Any] = {"A": None, "B": "short_all", "D": "flow_only"}
-NUMERIC_SERIES = [
-    "spot",
-    "net_gex",
-    "net_dex",
-    "gamma_flip",
-    "call_wall",
-    "put_wall",
-    "magnet",
-    "pin_score",
-    "pin_probability_pct",
-    "atm_iv",
-    "charm_dollars_per_hour",
-    "hedge_flow_call_cumulative",
-    "hedge_flow_put_cumulative",
-    "hedge_flow_cumulative_all",
-]
+NUMERIC_SERIES = list(SERIES_FLOAT_COLUMNS)  # the series' float fields, in order
 
 
 def _source(prior: Any, seed: int = 7) -> ff.Simulated:
@@ -87,12 +74,6 @@ def se(sources: dict[str, ff.Simulated]) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def hf(sources: dict[str, ff.Simulated]) -> pd.DataFrame:
     return _stack_frames({k: ff.hedge_flow("SPY", bar="1m", source=s) for k, s in sources.items()})
-
-
-def _field(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    part = frame.xs(name, axis=1, level=1)
-    assert isinstance(part, pd.DataFrame)
-    return part
 
 
 def _one(frame: pd.DataFrame, model: str) -> pd.DataFrame:
@@ -178,7 +159,7 @@ def test_band_of_a_series_frame(se: pd.DataFrame) -> None:
     assert out.attrs["band_skipped"] == "gamma_flip_status, regime"
     assert out.attrs["band_of"] == json.dumps(MODELS) and out.attrs["band"] == "min-max"
     assert out.attrs["symbol"] == se.attrs["symbol"]
-    net = _field(se, "net_gex")
+    net = model_field(se, "net_gex")
     pd.testing.assert_series_equal(out[("net_gex", "low")], net.min(axis=1), check_names=False)
     pd.testing.assert_series_equal(
         out[("net_gex", "median")], net.median(axis=1), check_names=False
@@ -258,7 +239,7 @@ def test_q_takes_linear_quantiles(hm: xr.DataArray, se: pd.DataFrame) -> None:
     assert out.attrs["band"] == "q=0.1-0.9"
     xr.testing.assert_equal(band(hm, q=(0.0, 1.0)), band(hm))
     frame = band(se, q=(0.25, 0.75))
-    dex = _field(se, "net_dex").to_numpy()
+    dex = model_field(se, "net_dex").to_numpy()
     np.testing.assert_allclose(
         frame[("net_dex", "high")], np.quantile(dex, 0.75, axis=1), rtol=1e-12
     )

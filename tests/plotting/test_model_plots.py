@@ -10,19 +10,12 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection, PolyCollection, QuadMesh
 
 import flowframe as ff
+from flowframe.frames.ensemble import model_field
 from tests.plotting.conftest import save_picture
-
-
-def _field(frame: pd.DataFrame, name: object) -> pd.DataFrame:
-    """Return one field of an ensemble's frame: a column per model."""
-    part = frame.xs(name, axis=1, level=1)
-    assert isinstance(part, pd.DataFrame)
-    return part
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +44,7 @@ def test_hedge_plot_draws_the_median_and_the_band(ens: ff.Ensemble) -> None:
     hf = ff.hedge_flow("SPY", bar="5m", minutes=390, source=ens)
     ax = hf.flow.plot_hedge()
     save_picture(ax, "hedge_ensemble_band")
-    cum = _field(hf, "cumulative")
+    cum = model_field(hf, "cumulative")
     low, high = _fill_extent(ax)
     assert low == pytest.approx(cum.min(axis=1).min()) and high == pytest.approx(
         cum.max(axis=1).max()
