@@ -31,7 +31,6 @@ import pandas as pd
 from flowframe import _params
 from flowframe._wire import iso_z
 from flowframe.sources.endpoints import EndpointMethods, Payload
-from flowframe.sources.engine.classify import classify_tape
 from flowframe.sources.engine.clock import SessionClock
 from flowframe.sources.engine.core import (
     EngineConfig,
@@ -39,7 +38,6 @@ from flowframe.sources.engine.core import (
     SessionBase,
     SessionPrints,
     SessionState,
-    _check_tape,
     finish_sessions,
     session_base,
     session_prints,
@@ -151,8 +149,8 @@ class Ensemble(EndpointMethods[Payload]):
         self._source = source
         self._templates: dict[str, Local] = {}
         self._states: dict[str, dict[str, SessionState]] = {}
-        self._bases: dict[str, SessionBase] = {}
-        self._sides: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}
+        # each what-if's tape, by (symbol, tape key), and the prints each of its steps left out
+        self._tapes: dict[tuple[str, tuple[str, ...]], tuple[pd.DataFrame, list[int]]] = {}
         self._members: dict[tuple[str, str], Local] = {}
         self._resolve_source(source, date, now, speed)
         for spec in specs.values():  # unknown config fields fail here, not at first use
@@ -224,13 +222,6 @@ class Ensemble(EndpointMethods[Payload]):
             self._states[sym] = self._compute(sym)
         return self._states[sym]
 
-    def _classified(self, sym: str) -> tuple[pd.DataFrame, np.ndarray]:
-        """Return the checked tape of ``sym`` and the customer side of each print (kept)."""
-        if sym not in self._sides:
-            tape = _check_tape(self._template(sym).inputs[1])
-            self._sides[sym] = (tape, classify_tape(tape)[0])
-        return self._sides[sym]
-
     def _held(self, symbol: str) -> str:
         sym = _params.validate_symbol(symbol)
         if sym not in self.symbols:
@@ -241,11 +232,9 @@ class Ensemble(EndpointMethods[Payload]):
         template = self._template(sym)
         chain, tape, spot = template.inputs
         base = session_base(chain, spot, expiration=template.expiration, iv_clock=template.iv_clock)
-        self._bases[sym] = base
         # the source's tape, checked and classified once; a what-if's tape is a subset of it,
         # whose per-print arrays (contract, spot, greeks) are taken, not computed again
         rows = tape_rows(base, tape)
-        self._sides[sym] = (rows.tape, rows.side)
         prints: dict[tuple[str, ...], SessionPrints] = {}
         scaled: dict[float, SessionBase] = {}
         groups: dict[float, list[tuple[str, SessionPrints, EngineConfig]]] = {}
@@ -254,9 +243,13 @@ class Ensemble(EndpointMethods[Payload]):
             if key not in prints:
                 if spec.tape:
                     mask = np.ones(len(rows.tape), dtype=bool)
+                    dropped = []
                     for t in spec.tape:
-                        mask &= t.mask(rows.tape, rows.side)
+                        step = t.mask(rows.tape, rows.side)
+                        dropped.append(int(np.count_nonzero(mask & ~step)))
+                        mask &= step
                     variant_tape = signed_tape(rows.tape, rows.side)[mask].reset_index(drop=True)
+                    self._tapes[(sym, key)] = (variant_tape, dropped)
                     prints[key] = session_prints(
                         base, variant_tape, rows=rows.subset(mask, variant_tape)
                     )
@@ -352,7 +345,9 @@ class Ensemble(EndpointMethods[Payload]):
         """Return the chain, tape and spot path variant ``name`` is computed from.
 
         ``ff.Local(chain=..., tape=..., spot=..., config=ens.config(name))`` on them computes
-        the same session. A what-if's tape carries the classified ``side`` of each print.
+        the same session. A what-if's tape carries the classified ``side`` of each print; it is
+        the one the ensemble computed with (the symbol's sessions are computed here if they
+        were not yet).
         """
         sym = self._one_symbol(symbol)
         spec = self.variants[name]
@@ -360,11 +355,8 @@ class Ensemble(EndpointMethods[Payload]):
         if spec.oi_scale != 1.0:
             chain = chain.assign(oi=chain["oi"].to_numpy() * spec.oi_scale)
         if spec.tape:
-            base_tape, side = self._classified(sym)
-            mask = np.ones(len(base_tape), dtype=bool)
-            for t in spec.tape:
-                mask &= t.mask(base_tape, side)
-            tape = signed_tape(base_tape, side)[mask].reset_index(drop=True)
+            self.states(sym)
+            tape = self._tapes[(sym, spec.tape_key)][0]
         return chain, tape, spot
 
     def config(self, name: str) -> EngineConfig:
@@ -378,17 +370,12 @@ class Ensemble(EndpointMethods[Payload]):
         spec = self.variants[name]
         if not spec.tape:
             return base
-        tape, side = self._classified(sym)
-        notes, mask = [], np.ones(len(tape), dtype=bool)
-        for t in spec.tape:
-            step = t.mask(tape, side)
-            dropped = int(np.count_nonzero(mask & ~step))
-            mask &= step
-            notes.append(
-                InputNote(
-                    "tape", f"what_if: {t.name}", dropped, "prints", "left out by the variant"
-                )
-            )
+        self.states(sym)
+        dropped = self._tapes[(sym, spec.tape_key)][1]
+        notes = [
+            InputNote("tape", f"what_if: {t.name}", n, "prints", "left out by the variant")
+            for t, n in zip(spec.tape, dropped, strict=True)
+        ]
         out = pd.concat([base, quality_frame(notes)], ignore_index=True)
         out.attrs.update(base.attrs)
         return out
