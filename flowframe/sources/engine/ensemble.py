@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from flowframe import _params
-from flowframe._wire import iso_z
 from flowframe.sources.endpoints import EndpointMethods, Payload
 from flowframe.sources.engine.clock import SessionClock
 from flowframe.sources.engine.core import (
@@ -45,7 +44,7 @@ from flowframe.sources.engine.core import (
 )
 from flowframe.sources.engine.envelope import envelope
 from flowframe.sources.engine.inputs import quality_frame
-from flowframe.sources.engine.local import Local
+from flowframe.sources.engine.local import Local, leaderboard_body
 from flowframe.sources.engine.whatif import Variant, signed_tape, variant
 
 __all__ = ["STANDARD_SOURCES", "Ensemble"]
@@ -482,22 +481,7 @@ class _VariantSource(EndpointMethods[Payload]):
             return answer
         now = self.clock.now()
         metric = request.params["metric"]
-        rows = []
-        for sym in self.symbols:
-            value = self._member(sym).leaderboard_values(now)[metric]
-            if value is not None:
-                rows.append((value, sym))
-        rows.sort(key=lambda r: (-r[0], r[1]))
-        limit = int(request.params["n"])
-        first = self._member(self.symbols[0])
-        return {
-            "metric": metric,
-            "n": limit,
-            "as_of": iso_z(now),
-            "market_open": first._market_open(now),
-            "entries": [
-                {"rank": i + 1, "symbol": sym, "value": value}
-                for i, (value, sym) in enumerate(rows[:limit])
-            ],
-            **envelope(None, self.clock.date, now),
-        }
+        values = [(s, self._member(s).leaderboard_values(now)[metric]) for s in self.symbols]
+        market_open = self._member(self.symbols[0])._market_open(now)
+        body = leaderboard_body(request, now, values, market_open)
+        return {**body, **envelope(None, self.clock.date, now)}

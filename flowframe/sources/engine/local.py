@@ -24,7 +24,7 @@ import copy
 import datetime as dt
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -48,7 +48,7 @@ from flowframe.sources.engine.greeks import check_iv_clock
 from flowframe.sources.engine.inputs import Market, prepare_inputs, quality_frame
 from flowframe.sources.engine.schemas import IV_CLOCK_ATTR, SAMPLE_SECONDS, IvClock
 
-__all__ = ["Local"]
+__all__ = ["Local", "leaderboard_body"]
 
 
 class Local(EndpointMethods[Payload]):
@@ -561,16 +561,8 @@ class Local(EndpointMethods[Payload]):
 
     def _leaderboard(self, req: _params.Request, now: pd.Timestamp) -> Payload:
         """``leaderboard``: one entry, this source's symbol."""
-        metric_ = req.params["metric"]
-        value = self.leaderboard_values(now)[metric_] if self.has_session else None
-        entries = [] if value is None else [{"rank": 1, "symbol": self.symbol, "value": value}]
-        return {
-            "metric": metric_,
-            "n": int(req.params["n"]),
-            "as_of": iso_z(now),
-            "market_open": self._market_open(now),
-            "entries": entries[: int(req.params["n"])],
-        }
+        value = self.leaderboard_values(now)[req.params["metric"]] if self.has_session else None
+        return leaderboard_body(req, now, [(self.symbol, value)], self._market_open(now))
 
     def _snapshot(self, req: _params.Request, now: pd.Timestamp) -> Payload:
         """``snapshot``: the live regime body, or the degraded body outside the session."""
@@ -586,6 +578,32 @@ class Local(EndpointMethods[Payload]):
                 "message": f"Market closed. Last session: {last.isoformat()}.",
             }
         return snapshot_body(self.state, now)
+
+
+def leaderboard_body(
+    req: _params.Request,
+    now: pd.Timestamp,
+    values: Iterable[tuple[str, float | None]],
+    market_open: bool,
+) -> Payload:
+    """Return the ``leaderboard`` body ranking ``(symbol, value)`` pairs by the request's metric.
+
+    Highest first, ties by symbol; a None value (no completed sample) is left out; the first
+    ``n``. Every engine source ranks here: ``ff.Local`` (one symbol), ``ff.Simulated`` and an
+    ensemble's variant over several symbols.
+    """
+    rows = sorted(((v, s) for s, v in values if v is not None), key=lambda r: (-r[0], r[1]))
+    limit = int(req.params["n"])
+    return {
+        "metric": req.params["metric"],
+        "n": limit,
+        "as_of": iso_z(now),
+        "market_open": market_open,
+        "entries": [
+            {"rank": i + 1, "symbol": sym, "value": value}
+            for i, (value, sym) in enumerate(rows[:limit])
+        ],
+    }
 
 
 def _resolve_iv_clock(chain: object, iv_clock: object) -> IvClock:

@@ -24,7 +24,7 @@ from flowframe.sources.endpoints import EndpointMethods, Payload, symbol_not_fou
 from flowframe.sources.engine.clock import SessionClock
 from flowframe.sources.engine.core import EngineConfig
 from flowframe.sources.engine.envelope import envelope
-from flowframe.sources.engine.local import Local
+from flowframe.sources.engine.local import Local, leaderboard_body
 from flowframe.sources.engine.market import PROFILES, Market, generate_market
 
 __all__ = ["DEFAULT_SYMBOLS", "Simulated"]
@@ -279,26 +279,12 @@ class Simulated(EndpointMethods[Payload]):
     def _leaderboard(self, req: _params.Request) -> Payload:
         """``leaderboard``: the simulated universe ranked by ``metric``, highest first."""
         now = self.clock.now()
-        metric_ = req.params["metric"]
-        rows = []
-        # a weekend or holiday ranks nothing (and computes no session to find that out)
-        for sym in self.symbols if is_session_day(self.date) else ():
-            if not self.has_zero_dte(sym):
-                continue  # a weekly name off its expiry day has no 0DTE flow to rank
-            value = self.local(sym).leaderboard_values(now)[metric_]
-            if value is not None:
-                rows.append((value, sym))
-        rows.sort(key=lambda r: (-r[0], r[1]))
-        limit = int(req.params["n"])
-        return {
-            "metric": metric_,
-            "n": limit,
-            "as_of": iso_z(now),
-            "market_open": bool(
-                is_session_day(self.date) and self.clock.open <= now < self.clock.close
-            ),
-            "entries": [
-                {"rank": i + 1, "symbol": sym, "value": value}
-                for i, (value, sym) in enumerate(rows[:limit])
-            ],
-        }
+        # a weekend or holiday ranks nothing (and computes no session to find that out); a
+        # weekly name off its expiry day has no 0DTE flow to rank
+        ranked = [
+            s for s in (self.symbols if is_session_day(self.date) else ()) if self.has_zero_dte(s)
+        ]
+        metric = req.params["metric"]
+        values = [(s, self.local(s).leaderboard_values(now)[metric]) for s in ranked]
+        market_open = is_session_day(self.date) and self.clock.open <= now < self.clock.close
+        return leaderboard_body(req, now, values, market_open)
