@@ -48,6 +48,7 @@ and the panels' (:mod:`flowframe.live.panels`).
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -61,6 +62,7 @@ from matplotlib.figure import Figure
 from flowframe import _params
 from flowframe._constants import BARS, METRICS
 from flowframe.frames import loaders
+from flowframe.frames.band import band
 from flowframe.live.chart import Render, resolve_render
 from flowframe.live.contract import Alert, LiveData, PollStatus
 from flowframe.live.panels import (
@@ -105,12 +107,11 @@ def _is_ensemble(source: object) -> bool:
     return callable(getattr(source, "ensemble_sources", None))
 
 
-def _low_high(values: pd.DataFrame | pd.Series, index: pd.Index) -> pd.DataFrame:
-    """Return the low and high over the columns (the variants) per row, on ``index``."""
-    if isinstance(values, pd.Series):
-        values = values.to_frame()
-    numbers = values.apply(pd.to_numeric, errors="coerce").astype(float).reindex(index)
-    return pd.DataFrame({"low": numbers.min(axis=1), "high": numbers.max(axis=1)}, index=index)
+def _low_high(reduced: pd.DataFrame, field: str, index: pd.Index) -> pd.DataFrame:
+    """Return the ``low`` and ``high`` of one field of :func:`band`'s frame, on ``index``."""
+    return pd.DataFrame({"low": reduced[(field, "low")], "high": reduced[(field, "high")]}).reindex(
+        index
+    )
 
 
 def ensemble_band(
@@ -118,32 +119,27 @@ def ensemble_band(
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Return the band of an ensemble's variants on the bars ``data`` holds.
 
-    The hedge-flow band is the low and high of the variants' ``cumulative`` per bar, on the
-    index of ``data.hedge`` (columns ``low, high``); the series band those of
-    :data:`BAND_LEVELS`, on the index of ``data.series`` (columns ``(field, "low" | "high")``).
-    Each frame's ``attrs["models"]`` holds the number of variants. None where ``data`` holds
-    no frame.
+    The hedge-flow band is the low and high (:func:`~flowframe.band`) of the variants'
+    ``cumulative`` per bar, on the index of ``data.hedge`` (columns ``low, high``); the
+    series band those of :data:`BAND_LEVELS`, on the index of ``data.series`` (columns
+    ``(field, "low" | "high")``). Each frame's ``attrs["models"]`` holds the number of
+    variants. None where ``data`` holds no frame.
     """
     hedge_band: pd.DataFrame | None = None
     series_band: pd.DataFrame | None = None
     held = data.hedge
     if held is not None and not held.empty:
-        flow = loaders.hedge_flow(symbol, bar=bar, minutes=_SESSION_MINUTES, source=source)
-        cumulative = flow.xs("cumulative", axis=1, level=1)
-        hedge_band = _low_high(cumulative, held.index)
-        hedge_band.attrs["models"] = int(cumulative.shape[1])
+        flow = band(loaders.hedge_flow(symbol, bar=bar, minutes=_SESSION_MINUTES, source=source))
+        hedge_band = _low_high(flow, "cumulative", held.index)
+        hedge_band.attrs["models"] = len(json.loads(flow.attrs["band_of"]))
     held = data.series
     if held is not None and not held.empty:
-        frame = loaders.series(symbol, bar=bar, minutes=_SESSION_MINUTES, source=source)
-        fields = set(frame.columns.get_level_values(1))
-        parts = {
-            name: _low_high(frame.xs(name, axis=1, level=1), held.index)
-            for name in BAND_LEVELS
-            if name in fields
-        }
+        frame = band(loaders.series(symbol, bar=bar, minutes=_SESSION_MINUTES, source=source))
+        fields = set(frame.columns.get_level_values(0))
+        parts = {name: _low_high(frame, name, held.index) for name in BAND_LEVELS if name in fields}
         if parts:
             series_band = pd.concat(parts, axis=1)
-            series_band.attrs["models"] = len(frame.columns.unique(level=0))
+            series_band.attrs["models"] = len(json.loads(frame.attrs["band_of"]))
     return hedge_band, series_band
 
 
