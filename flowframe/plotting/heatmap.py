@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Colormap, Normalize
 
 from flowframe._constants import METRIC_UNITS, SIGNED_METRICS, STRIKE_FLOW_UNITS
+from flowframe.frames.band import diff
 from flowframe.frames.checks import require_grid
 from flowframe.plotting.axes import (
     _attr,
@@ -72,8 +73,6 @@ def plot_diff(
     if "model" in array.dims:
         if a is None or b is None:
             raise ValueError("plot_diff: an ensemble's array needs a= and b=, the two variants")
-        from flowframe.frames.band import diff
-
         array = diff(array, a, b)
     elif "diff" not in array.attrs:
         array = array.assign_attrs({**array.attrs, "diff": "difference"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import warnings
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 import flowframe as ff
 from flowframe._constants import SERIES_FLOAT_COLUMNS
 from flowframe.frames.band import BAND, band, diff
-from flowframe.frames.ensemble import model_field
+from flowframe.frames.ensemble import model_field, stack_frames, stack_grids
 
 MODELS = ["A", "B", "D"]
 _A = TypeVar("_A", xr.DataArray, xr.Dataset)
@@ -38,15 +38,14 @@ def sources() -> dict[str, ff.Simulated]:
 
 
 def _stack_arrays(parts: dict[str, _A]) -> _A:
-    out: _A = xr.concat(list(parts.values()), dim=pd.Index(list(parts), name="model"))
-    out.attrs["models"] = json.dumps(list(parts))
-    return out
+    """Stack one-model grids as the loaders do for an ensemble source."""
+    out: Any = stack_grids(parts, "test ensemble")
+    return cast(_A, out)
 
 
 def _stack_frames(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    out = pd.concat(parts, axis=1, names=["model", None])
-    out.attrs = {**next(iter(parts.values())).attrs, "models": json.dumps(list(parts))}
-    return out
+    """Stack one-model frames as the loaders do for an ensemble source."""
+    return stack_frames(parts, "test ensemble")
 
 
 @pytest.fixture(scope="module")
